@@ -1,0 +1,99 @@
+//! `eventcat generate`: every emitter's output, written atomically, or checked for staleness.
+//!
+//! A file is only rewritten when its bytes change (so build systems and editors see no churn), and
+//! always through a temporary file in the same folder renamed into place, so a crash never leaves
+//! a half-written file behind.
+
+use std::path::{Path, PathBuf};
+
+use crate::emit::{self, OutputFile};
+use crate::ir::{self, LowerError};
+use crate::load::{self, LoadError};
+
+/// What `generate` is asked to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Write every file whose contents changed.
+    Write,
+    /// Write nothing; report every file that is missing or differs.
+    Check,
+}
+
+/// What `generate` did (or, with [`Mode::Check`], would do), by output path.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Report {
+    /// Written because they were missing or different ([`Mode::Write`]).
+    pub written: Vec<String>,
+    /// Already current.
+    pub unchanged: Vec<String>,
+    /// Different from what the catalog gives ([`Mode::Check`]).
+    pub stale: Vec<String>,
+    /// Not there at all ([`Mode::Check`]).
+    pub missing: Vec<String>,
+}
+
+impl Report {
+    /// True when the output folder is current.
+    pub fn is_current(&self) -> bool {
+        self.stale.is_empty() && self.missing.is_empty()
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum GenerateError {
+    #[error(transparent)]
+    Load(#[from] LoadError),
+    #[error(transparent)]
+    Lower(#[from] LowerError),
+    #[error("cannot write `{}`: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// Loads, lints and lowers the catalog in `catalog_dir`, and writes or checks every generated
+/// file below `out_dir`.
+pub fn generate(catalog_dir: &Path, out_dir: &Path, mode: Mode) -> Result<Report, GenerateError> {
+    let loaded = load::load(catalog_dir)?;
+    let catalog = ir::lower(&loaded)?;
+    let files = emit::all(&catalog);
+    sync(out_dir, &files, mode)
+}
+
+/// Brings `out_dir` in line with `files` (or reports how it differs).
+pub fn sync(out_dir: &Path, files: &[OutputFile], mode: Mode) -> Result<Report, GenerateError> {
+    let mut report = Report::default();
+    for file in files {
+        let path = out_dir.join(&file.path);
+        let current = std::fs::read(&path).ok();
+        match (current, mode) {
+            (Some(bytes), _) if bytes == file.contents.as_bytes() => {
+                report.unchanged.push(file.path.clone());
+            }
+            (None, Mode::Check) => report.missing.push(file.path.clone()),
+            (Some(_), Mode::Check) => report.stale.push(file.path.clone()),
+            (_, Mode::Write) => {
+                write_atomically(&path, file.contents.as_bytes())?;
+                report.written.push(file.path.clone());
+            }
+        }
+    }
+    Ok(report)
+}
+
+/// Writes `contents` to a temporary file beside `path`, then renames it over `path`.
+pub fn write_atomically(path: &Path, contents: &[u8]) -> Result<(), GenerateError> {
+    let io = |source| GenerateError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).map_err(io)?;
+    let mut temp = tempfile::NamedTempFile::new_in(dir).map_err(io)?;
+    std::io::Write::write_all(&mut temp, contents).map_err(io)?;
+    temp.as_file().sync_all().map_err(io)?;
+    temp.persist(path).map_err(|error| io(error.error))?;
+    Ok(())
+}

@@ -1,0 +1,178 @@
+//! Rules for event files: names, placement, uniqueness, groups, retention and properties.
+
+use std::collections::BTreeMap;
+
+use super::catalog::{check_policy_ref, environment_values};
+use super::{Findings, is_event_name, is_snake_case, property};
+use crate::diagnostics::Rule;
+use crate::load::{LoadedCatalog, LoadedEvent};
+use crate::model::CatalogDef;
+use crate::resolve;
+
+pub(super) fn check_all(out: &mut Findings, loaded: &LoadedCatalog) {
+    let catalog = loaded.catalog.as_ref().map(|(_, def)| def);
+    let mut first_file: BTreeMap<&str, (&str, u32)> = BTreeMap::new();
+    for event in &loaded.events {
+        let file = loaded.source(event.source).display.as_str();
+        let name = &event.def.name;
+        if let Some((other, line)) = first_file.get(name.value.as_str()) {
+            out.push_help(
+                Rule::DuplicateEvent,
+                file,
+                name.pos,
+                format!("event `{}` is already defined in {other}:{line}", name.value),
+                "each event has exactly one file; to publish a new version, bump `version` in the existing file",
+            );
+        } else {
+            first_file.insert(name, (file, name.pos.line));
+        }
+        check_one(out, file, event, catalog);
+    }
+}
+
+fn check_one(out: &mut Findings, file: &str, event: &LoadedEvent, catalog: Option<&CatalogDef>) {
+    let def = &event.def;
+    let name = &def.name;
+    if !is_event_name(name) {
+        out.push_help(
+            Rule::EventNameFormat,
+            file,
+            name.pos,
+            format!(
+                "event name `{}` is not of the form `<namespace>.<snake_case>`",
+                name.value
+            ),
+            "e.g. `user.login`: a namespace its category owns, a dot, a snake_case action",
+        );
+    }
+    if event.file_stem != name.value {
+        out.push_help(
+            Rule::EventFileMismatch,
+            file,
+            name.pos,
+            format!(
+                "the file is named `{}` but defines event `{}`",
+                event.file_stem, name.value
+            ),
+            format!("rename the file to `{}.yaml`", name.value),
+        );
+    }
+    out.semver(file, "event version", &def.version);
+    out.non_empty(file, "the event description", &def.description);
+    out.non_empty(file, "the trigger", &def.trigger);
+    for usage in &def.usage {
+        out.non_empty(file, "a usage entry", usage);
+    }
+
+    if let Some(catalog) = catalog {
+        check_placement(out, file, event, catalog);
+    }
+
+    let environments = catalog.and_then(environment_values);
+    for (property_name, property_def) in &def.properties {
+        if !is_snake_case(property_name) {
+            out.push_help(
+                Rule::PropertyNameFormat,
+                file,
+                property_name.pos,
+                format!("property name `{}` is not snake_case", property_name.value),
+                format!(
+                    "rename it to `{}`",
+                    heck::ToSnakeCase::to_snake_case(property_name.value.as_str())
+                ),
+            );
+        }
+        property::check(
+            out,
+            file,
+            property_name,
+            property_def,
+            environments.as_deref(),
+        );
+    }
+}
+
+/// The category folder, namespace, group and retention policy of an event agree with catalog.yaml.
+fn check_placement(out: &mut Findings, file: &str, event: &LoadedEvent, catalog: &CatalogDef) {
+    let def = &event.def;
+    let Some((category_id, category)) = catalog
+        .categories
+        .get_key_value(event.category_dir.as_str())
+    else {
+        let known: Vec<&str> = catalog
+            .categories
+            .keys()
+            .map(|k| k.value.as_str())
+            .collect();
+        out.push_help(
+            Rule::UnknownCategory,
+            file,
+            def.name.pos,
+            format!(
+                "folder `events/{}` is not a category of catalog.yaml",
+                event.category_dir
+            ),
+            format!("categories: {}", known.join(", ")),
+        );
+        return;
+    };
+    if let Some((namespace, _)) = def.name.split_once('.') {
+        if !category.namespaces.iter().any(|n| n.value == namespace) {
+            let owner = catalog
+                .categories
+                .iter()
+                .find(|(_, c)| c.namespaces.iter().any(|n| n.value == namespace))
+                .map(|(id, _)| id.value.as_str());
+            let help = match owner {
+                Some(owner) => format!("move the file to `events/{owner}/`"),
+                None => format!(
+                    "category `{}` owns the namespaces: {}",
+                    category_id.value,
+                    category
+                        .namespaces
+                        .iter()
+                        .map(|n| n.value.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            };
+            out.push_help(
+                Rule::EventCategoryMismatch,
+                file,
+                def.name.pos,
+                format!(
+                    "event `{}` is in category `{}`, which does not own the namespace `{namespace}`",
+                    def.name.value, category_id.value
+                ),
+                help,
+            );
+        }
+    }
+    let group = category.groups.get(def.group.value.as_str());
+    if group.is_none() {
+        let known: Vec<&str> = category.groups.keys().map(|k| k.value.as_str()).collect();
+        out.push_help(
+            Rule::UnknownGroup,
+            file,
+            def.group.pos,
+            format!(
+                "group `{}` is not declared under category `{}`",
+                def.group.value, category_id.value
+            ),
+            format!("groups of `{}`: {}", category_id.value, known.join(", ")),
+        );
+    }
+    check_policy_ref(out, file, catalog, def.retention.as_ref());
+    if group.is_some() && resolve::retention_policy_ref(category, group, def).is_none() {
+        out.push_help(
+            Rule::UnresolvedRetention,
+            file,
+            def.name.pos,
+            format!(
+                "no retention policy applies to `{}`: neither the event, its group nor its category names one",
+                def.name.value
+            ),
+            "add `retention: <policy>` to the event, or to its group or category in catalog.yaml",
+        );
+    }
+}

@@ -1,0 +1,13 @@
+// user.logout requires logout_reason and logout_timestamp: each missing one is its own error.
+eventcat_macros::include_catalog!("../../../../catalog", events = ["user.logout"]);
+
+#[derive(serde::Serialize, serde::Deserialize, eventcat_macros::Event)]
+#[event(name = "user.logout", version = "1.0.0", catalog = "../../../../catalog")]
+struct Logout {
+    user_id: String,
+    organization_id: String,
+    session_id: String,
+    session_duration: f64,
+}
+
+fn main() {}
