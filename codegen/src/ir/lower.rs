@@ -131,8 +131,8 @@ pub fn lower(loaded: &LoadedCatalog) -> Result<Catalog, LowerError> {
             category: loaded_event.category_dir.clone(),
             group: event.group.value.clone(),
             event_type: group.event_type.value.clone(),
-            description: event.description.value.clone(),
-            trigger: event.trigger.value.clone(),
+            description: event.description.value.trim().to_owned(),
+            trigger: event.trigger.value.trim().to_owned(),
             usage: event.usage.iter().map(|u| u.value.clone()).collect(),
             retention: retention.to_owned(),
             properties: event

@@ -25,7 +25,8 @@ pub struct Catalog {
     pub title: String,
     pub description: String,
     pub envelope: Envelope,
-    pub retention_policies: BTreeMap<String, RetentionPolicy>,
+    /// In the catalog's order.
+    pub retention_policies: indexmap::IndexMap<String, RetentionPolicy>,
     /// In the catalog's order.
     pub categories: Vec<Category>,
     /// Keyed by event name.

@@ -280,7 +280,34 @@ fn check_enum(
     }
 }
 
+/// Constructs of Rust's regex syntax that ECMA-262 (what Ajv and browsers run) does not have, or
+/// reads differently: a pattern must mean the same to every validator.
+const NOT_ECMA: &[(&str, &str)] = &[
+    ("(?i", "inline flags"),
+    ("(?m", "inline flags"),
+    ("(?s", "inline flags"),
+    ("(?x", "inline flags"),
+    ("(?u", "inline flags"),
+    ("(?P<", "Python-style named groups"),
+    ("\\A", "`\\A` (use `^`)"),
+    ("\\z", "`\\z` (use `$`)"),
+    ("\\Z", "`\\Z` (use `$`)"),
+    ("[[:", "POSIX classes"),
+];
+
 fn check_pattern(out: &mut Findings, file: &str, pattern: &Sp<String>) {
+    if let Some((_, what)) = NOT_ECMA.iter().find(|(needle, _)| pattern.contains(needle)) {
+        out.push(
+            Rule::InvalidPattern,
+            file,
+            pattern.pos,
+            format!(
+                "pattern `{}` uses {what}, which ECMA-262 regular expressions (Ajv, browsers) do not have",
+                pattern.value
+            ),
+        );
+        return;
+    }
     if let Err(error) = regex::Regex::new(pattern) {
         let detail = error.to_string();
         let last = detail.lines().last().unwrap_or_default().trim().to_owned();
