@@ -105,6 +105,37 @@ fn ajv_strict_compiles_the_bundled_schemas() {
     assert_compiles(&workspace().join("catalog"));
 }
 
+/// What is checked in, every published version included, not only what the emitter gives today:
+/// each file passes the 2020-12 meta-schema and compiles in Ajv strict mode.
+#[test]
+fn the_checked_in_schemas_pass_the_meta_schema_and_ajv_strict() {
+    let schemas = workspace().join("generated/schemas");
+    let mut count = 0;
+    for entry in std::fs::read_dir(&schemas).expect("generated/schemas exists") {
+        let dir = entry.expect("readable").path();
+        if !dir.is_dir() {
+            continue;
+        }
+        for file in std::fs::read_dir(&dir).expect("readable") {
+            let path = file.expect("readable").path();
+            let text = std::fs::read_to_string(&path).expect("readable");
+            let schema: serde_json::Value =
+                serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            if let Err(error) = jsonschema::meta::validate(&schema) {
+                panic!("{} fails the meta-schema: {error}", path.display());
+            }
+            count += 1;
+        }
+    }
+    assert!(count >= 30, "expected a schema per event, found {count}");
+    let output = ajv(&schemas, &[]);
+    assert!(
+        output.status.success(),
+        "Ajv strict rejects generated/schemas:\n{}",
+        describe(&output)
+    );
+}
+
 /// The script must be able to fail: a schema that only non-strict Ajv accepts (a string keyword
 /// with no type) is reported, and the exit code says so.
 #[test]
