@@ -74,6 +74,7 @@ rules! {
     InvalidPattern => "invalid-pattern", Error, "a `pattern` that is not a valid regular expression";
     UnknownEnvironment => "unknown-environment", Error, "an `environments` entry that is not a value of the envelope's environment enum";
     RestrictedRequired => "restricted-required", Error, "a property restricted to some environments that is not optional";
+    OrderEntry => "order-entry", Error, "a group's `order` names an event that is not in the group, or names one twice";
     NameCollision => "name-collision", Error, "two names that become the same identifier in generated code (`type` and `type_`, `a-b` and `a_b`)";
     EnumAndExamples => "enum-with-examples", Warning, "a closed enum that also lists examples (the enum already says every value)";
 }

@@ -3,10 +3,22 @@
 //! A file is only rewritten when its bytes change (so build systems and editors see no churn), and
 //! always through a temporary file in the same folder renamed into place, so a crash never leaves
 //! a half-written file behind.
+//!
+//! Published versions are immutable: `schemas/<event>/<version>.json` is written once. What is
+//! published is what the checked-in `schemas/index.json` lists plus the version files on disk
+//! ([`crate::compat::published`]). A bumped event gets a new file and keeps every older one; the
+//! index and the union schema cover them all. Before anything is written (or checked), a
+//! published version whose schema the catalog would change, a listed file that was deleted, or an
+//! event whose version went below a published one stops `generate` with
+//! [`GenerateError::Immutable`], naming the event. A published file of the current version that
+//! differs only in its generated-by notice (which names the catalog version it was first written
+//! from) is left as it is.
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use crate::emit::{self, OutputFile};
+use crate::compat::published::{self, Published, PublishedError, Violation};
+use crate::emit::{self, OutputFile, json_schema};
 use crate::ir::{self, LowerError};
 use crate::load::{self, LoadError};
 
@@ -51,16 +63,67 @@ pub enum GenerateError {
         #[source]
         source: std::io::Error,
     },
+    #[error(transparent)]
+    Published(#[from] PublishedError),
+    /// The catalog would break published versions; nothing was written.
+    #[error("published schema versions are immutable; nothing was written:\n{}", list(.0))]
+    Immutable(Vec<Violation>),
+}
+
+fn list(violations: &[Violation]) -> String {
+    violations
+        .iter()
+        .map(|v| format!("  - {v}"))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// Loads, lints and lowers the catalog in `catalog_dir`, and writes or checks every generated
-/// file below `out_dir`.
+/// file below `out_dir`, keeping every published schema version.
 pub fn generate(catalog_dir: &Path, out_dir: &Path, mode: Mode) -> Result<Report, GenerateError> {
     let loaded = load::load(catalog_dir)?;
     let catalog = ir::lower(&loaded)?;
-    let files = emit::all(&catalog);
-    sync(out_dir, &files, mode)
+    let published = Published::read(&out_dir.join(SCHEMAS_DIR))?;
+    let violations = published::violations(&published, &catalog)?;
+    if !violations.is_empty() {
+        return Err(GenerateError::Immutable(violations));
+    }
+    let history = published.history(&catalog)?;
+
+    // Every emitter's files, with the schemas' index and union covering the history too.
+    let mut files: Vec<OutputFile> = emit::all(&catalog)
+        .into_iter()
+        .filter(|f| !f.path.starts_with(&format!("{SCHEMAS_DIR}/")))
+        .collect();
+    files.extend(json_schema::files_with_history(&catalog, &history));
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+
+    // A published current version stays byte for byte as first written (the checks above proved
+    // it has the same contract; only its generated-by notice may differ).
+    let published_current: BTreeSet<String> = catalog
+        .events
+        .values()
+        .filter(|event| published.path(&event.name, &event.version).is_some())
+        .map(|event| {
+            format!(
+                "{SCHEMAS_DIR}/{}",
+                json_schema::schema_path(&event.name, &event.version)
+            )
+        })
+        .collect();
+    let (kept, files): (Vec<OutputFile>, Vec<OutputFile>) = files
+        .into_iter()
+        .partition(|file| published_current.contains(&file.path));
+    let mut report = sync(out_dir, &files, mode)?;
+    report
+        .unchanged
+        .extend(kept.into_iter().map(|file| file.path));
+    report.unchanged.sort();
+    Ok(report)
 }
+
+/// The folder of the JSON Schemas below the output folder.
+pub const SCHEMAS_DIR: &str = "schemas";
 
 /// Brings `out_dir` in line with `files` (or reports how it differs).
 pub fn sync(out_dir: &Path, files: &[OutputFile], mode: Mode) -> Result<Report, GenerateError> {

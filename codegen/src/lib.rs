@@ -12,6 +12,7 @@
 
 pub mod builder;
 pub mod catalog_schema;
+pub mod compat;
 pub mod diagnostics;
 pub mod emit;
 pub mod generate;
@@ -22,6 +23,8 @@ pub mod model;
 pub mod resolve;
 pub mod sample;
 pub mod span;
+#[cfg(feature = "validate")]
+pub mod validate;
 
 pub use diagnostics::{Finding, Rule, Severity};
 pub use load::{LoadError, LoadedCatalog, load};

@@ -2,6 +2,7 @@
 //!
 //! Exit codes: 0 ok, 1 findings (lint errors, stale files), 2 usage or I/O errors.
 
+mod cli;
 mod report;
 
 use std::path::PathBuf;
@@ -45,6 +46,10 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
     },
+    /// Write realistic sample payloads (valid, and invalid with known reasons) as NDJSON.
+    Sample(cli::sample::SampleArgs),
+    /// Classify every change between two catalogs and check the version bumps.
+    Compat(cli::compat::CompatArgs),
     /// Write the JSON Schemas of the catalog format (for editors) into <catalog>/schema/.
     Schema {
         #[arg(long, default_value = "catalog")]
@@ -80,6 +85,8 @@ fn main() -> ExitCode {
             }
         }
         Command::Schema { catalog, check } => schema(&catalog, check),
+        Command::Sample(args) => cli::sample::run(&args),
+        Command::Compat(args) => cli::compat::run(&args),
         Command::Generate {
             catalog,
             out,
@@ -102,7 +109,8 @@ fn main() -> ExitCode {
     }
 }
 
-type Outcome = Result<bool, Box<dyn std::error::Error>>;
+/// Ok(true): success (exit 0); Ok(false): findings (exit 1); Err: usage or I/O error (exit 2).
+pub type Outcome = Result<bool, Box<dyn std::error::Error>>;
 
 /// Returns Ok(true) when the catalog has no errors.
 fn lint(catalog: &std::path::Path, format: Format) -> Outcome {
@@ -130,6 +138,11 @@ fn generate(
             let loaded = eventcat::load(catalog)?;
             report::print_findings(&loaded, &findings, format);
             eprintln!("error: fix the findings above before generating");
+            Ok(false)
+        }
+        // A change to a published version is a finding about the catalog, not a usage error.
+        Err(error @ GenerateError::Immutable(_)) => {
+            eprintln!("error: {error}");
             Ok(false)
         }
         Err(error) => Err(error.into()),

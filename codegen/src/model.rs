@@ -36,6 +36,29 @@ pub struct CatalogDef {
     /// Privacy and compliance principles every event adheres to (rendered in the docs).
     #[serde(default)]
     pub privacy: Vec<Sp<String>>,
+    /// Reviewed, intended breaking changes of the envelope or of the event list (a removed
+    /// event): `eventcat compat` reports each matching change as a note instead of a failure.
+    /// Changes of one event's own properties are accepted in that event's file.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub accepted_changes: Vec<CatalogAcceptedChangeDef>,
+}
+
+/// An intended change to the envelope or the event list, reviewed: `eventcat compat` reports it
+/// as a note instead of failing, and it needs only a minor bump instead of a major one.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CatalogAcceptedChangeDef {
+    /// The change kind, as `eventcat compat` reports it, e.g. `EVENT_REMOVED` or
+    /// `PROPERTY_REMOVED_FROM_CLOSED_CONTENT_MODEL`.
+    pub kind: Sp<crate::compat::ChangeKind>,
+    /// The envelope field the change is about.
+    #[serde(default)]
+    pub property: Option<Sp<String>>,
+    /// The event the change is about (for `EVENT_REMOVED`).
+    #[serde(default)]
+    pub event: Option<Sp<String>>,
+    /// Why the break is intended, and who agreed to it (consumers told, data migrated, ...).
+    pub reason: Sp<String>,
 }
 
 /// The envelope: fields every payload carries around its event-specific `properties` object.
@@ -182,6 +205,10 @@ pub struct GroupDef {
     /// Why this retention policy was chosen.
     #[serde(default)]
     pub retention_rationale: Option<Sp<String>>,
+    /// The order in which the docs present the group's events (event names), e.g. the order in
+    /// which they happen; events not listed follow, by name.
+    #[serde(default)]
+    pub order: Vec<Sp<String>>,
 }
 
 /// One event file under `events/<category>/<event name>.yaml`.
@@ -207,6 +234,33 @@ pub struct EventDef {
     /// What the event is used for.
     #[serde(default)]
     pub usage: Vec<Sp<String>>,
+    /// Reviewed, intended breaking changes of this event: `eventcat compat` reports each matching
+    /// change as a note (still listing it) instead of failing, and asks only for a minor bump.
+    /// Entries stay valid for later versions too (the transitive modes keep meeting the change).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub accepted_changes: Vec<AcceptedChangeDef>,
+}
+
+/// An intended change to an event, reviewed: the escape hatch for a deliberate break.
+///
+/// ```yaml
+/// accepted_changes:
+///   - kind: PROPERTY_REMOVED_FROM_CLOSED_CONTENT_MODEL
+///     property: browser
+///     reason: No consumer reads it (checked with the BI team, 2024-05); it held raw user agents.
+/// ```
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AcceptedChangeDef {
+    /// The change kind, as `eventcat compat` reports it, e.g.
+    /// `PROPERTY_REMOVED_FROM_CLOSED_CONTENT_MODEL` or `TYPE_NARROWED`.
+    pub kind: Sp<crate::compat::ChangeKind>,
+    /// The property the change is about; omit it for a change of the event itself (its
+    /// `event_type`, for example).
+    #[serde(default)]
+    pub property: Option<Sp<String>>,
+    /// Why the break is intended, and who agreed to it (consumers told, data migrated, ...).
+    pub reason: Sp<String>,
 }
 
 /// One property of an event (or a field of the envelope).
@@ -226,7 +280,7 @@ pub struct PropertyDef {
     pub nullable: bool,
     /// Closed set of allowed values (strings only).
     #[serde(default, rename = "enum")]
-    pub enum_values: Option<Vec<Sp<String>>>,
+    pub enum_values: Option<Sp<Vec<Sp<String>>>>,
     /// Typical values; any other value of the type is valid too.
     #[serde(default)]
     pub examples: Option<Vec<Sp<serde_json::Value>>>,
@@ -272,7 +326,7 @@ pub struct ItemsDef {
     pub ty: Sp<TypeName>,
     /// Closed set of allowed element values.
     #[serde(default, rename = "enum")]
-    pub enum_values: Option<Vec<Sp<String>>>,
+    pub enum_values: Option<Sp<Vec<Sp<String>>>>,
     /// Typical element values.
     #[serde(default)]
     pub examples: Option<Vec<Sp<serde_json::Value>>>,

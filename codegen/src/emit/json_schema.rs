@@ -10,11 +10,13 @@
 //! Schemas are closed (`additionalProperties: false` on the envelope and on the properties
 //! object): a key the catalog does not declare is data the catalog's privacy review never saw.
 
+use std::collections::BTreeMap;
+
 use serde_json::{Map, Value, json};
 
 use super::{OutputFile, generated_notice};
 use crate::ir::{Catalog, EnvelopeField, EnvelopeRole, Event, Field, FieldType, StringRules};
-use crate::model::StringFormat;
+use crate::model::{Pii, StringFormat};
 
 /// The dialect every file declares, so validators never have to guess the draft.
 pub const DIALECT: &str = "https://json-schema.org/draft/2020-12/schema";
@@ -37,6 +39,24 @@ pub const ANNOTATION_KEYWORDS: &[&str] = &[
 /// Every schema file, plus the index, sorted by path like [`super::all`] so the emitter's own
 /// output is deterministic on its own too.
 pub fn files(catalog: &Catalog) -> Vec<OutputFile> {
+    files_with_history(catalog, &[])
+}
+
+/// An event version published earlier, as read back from its file. Published versions are
+/// immutable: `generate` never rewrites their files, and passes them here so that the index and
+/// the union go on covering every version ever published, not only the catalog's current ones.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PublishedSchema {
+    pub event: String,
+    pub version: semver::Version,
+    /// The whole document, as published.
+    pub schema: Value,
+}
+
+/// [`files`] for a catalog with a history: the schema of each event's current version, and an
+/// index and a union that cover `history` too. A published version equal to an event's current
+/// version is the current one (the catalog's rendering of it wins).
+pub fn files_with_history(catalog: &Catalog, history: &[PublishedSchema]) -> Vec<OutputFile> {
     let mut files: Vec<OutputFile> = catalog
         .events
         .values()
@@ -49,11 +69,11 @@ pub fn files(catalog: &Catalog) -> Vec<OutputFile> {
         .collect();
     files.push(OutputFile::new(
         "schemas/index.json",
-        render(&index(catalog)),
+        render(&index_with_history(catalog, history)),
     ));
     files.push(OutputFile::new(
         "schemas/analytics_event.json",
-        render(&union(catalog)),
+        render(&union_with_history(catalog, history)),
     ));
     files.sort_by(|a, b| a.path.cmp(&b.path));
     files
@@ -82,29 +102,97 @@ pub fn event_schema(catalog: &Catalog, event: &Event) -> Value {
 /// A machine-readable table of contents: tools that ingest schemas (registries, warehouse
 /// loaders) find each event's files and latest version without parsing every schema.
 pub fn index(catalog: &Catalog) -> Value {
-    let events: Map<String, Value> = catalog
-        .events
-        .values()
-        .map(|event| {
-            let version = event.version.to_string();
-            let mut versions = Map::new();
-            versions.insert(version.clone(), event_file(event).into());
-            let entry = json!({
+    index_with_history(catalog, &[])
+}
+
+/// [`index`] covering every published version too. Each event lists its versions in semantic
+/// version order; an event that left the catalog keeps its entry (its data still exists), with
+/// its newest published version as `latest`, the annotations of that schema, and
+/// `"retired": true`.
+pub fn index_with_history(catalog: &Catalog, history: &[PublishedSchema]) -> Value {
+    let mut events = Map::new();
+    for (name, versions) in all_versions(catalog, history) {
+        let files: Map<String, Value> = versions
+            .keys()
+            .map(|version| (version.to_string(), schema_path(name, version).into()))
+            .collect();
+        let entry = match catalog.events.get(name) {
+            Some(event) => json!({
                 "event_type": event.event_type,
                 "category": event.category,
                 "group": event.group,
-                "latest": version,
-                "versions": versions,
-            });
-            (event.name.clone(), entry)
-        })
-        .collect();
+                "latest": event.version.to_string(),
+                "versions": files,
+            }),
+            None => {
+                let (latest, newest) = versions
+                    .last_key_value()
+                    .map(|(version, source)| (version.to_string(), source.body()))
+                    .unwrap_or_default();
+                let annotation = |key: &str| newest.get(key).cloned().unwrap_or(Value::Null);
+                json!({
+                    "event_type": annotation("x-event-type"),
+                    "category": annotation("x-category"),
+                    "group": annotation("x-group"),
+                    "latest": latest,
+                    "versions": files,
+                    "retired": true,
+                })
+            }
+        };
+        events.insert(name.to_owned(), entry);
+    }
     json!({
         "$comment": generated_notice(catalog),
         "catalog": catalog.name,
         "version": catalog.version.to_string(),
         "events": events,
     })
+}
+
+/// One version of an event for the index and the union: the catalog's current one, or one
+/// published earlier.
+#[derive(Debug, Clone, Copy)]
+enum VersionSource<'a> {
+    Current(&'a Catalog, &'a Event),
+    Published(&'a PublishedSchema),
+}
+
+impl VersionSource<'_> {
+    /// The schema without its document-level keywords (what the union's `$defs` hold).
+    fn body(&self) -> Map<String, Value> {
+        match self {
+            VersionSource::Current(catalog, event) => event_body(catalog, event),
+            VersionSource::Published(published) => {
+                let mut body = published.schema.as_object().cloned().unwrap_or_default();
+                for key in ["$schema", "$id", "$comment"] {
+                    body.remove(key);
+                }
+                body
+            }
+        }
+    }
+}
+
+/// Every event name (the catalog's and those only published), each with its versions ascending.
+fn all_versions<'a>(
+    catalog: &'a Catalog,
+    history: &'a [PublishedSchema],
+) -> BTreeMap<&'a str, BTreeMap<semver::Version, VersionSource<'a>>> {
+    let mut all: BTreeMap<&str, BTreeMap<semver::Version, VersionSource>> = BTreeMap::new();
+    for published in history {
+        all.entry(published.event.as_str()).or_default().insert(
+            published.version.clone(),
+            VersionSource::Published(published),
+        );
+    }
+    for event in catalog.events.values() {
+        all.entry(event.name.as_str()).or_default().insert(
+            event.version.clone(),
+            VersionSource::Current(catalog, event),
+        );
+    }
+    all
 }
 
 /// One schema for "any event of the catalog", for consumers that receive a mixed stream.
@@ -115,10 +203,18 @@ pub fn index(catalog: &Catalog) -> Value {
 /// unknown `event_name` fails the top-level enum, and a known name with an unknown version fails
 /// the version enum inside its branch, so no payload slips past every branch unchecked.
 pub fn union(catalog: &Catalog) -> Value {
+    union_with_history(catalog, &[])
+}
+
+/// [`union`] covering every published version too: each event's branch lists all its versions,
+/// and each version refers to its own schema (a published one exactly as published), so the
+/// union keeps accepting the payloads of every version ever published after a bump.
+pub fn union_with_history(catalog: &Catalog, history: &[PublishedSchema]) -> Value {
+    let all = all_versions(catalog, history);
     let name_key = discriminant(catalog, EnvelopeRole::EventName, "event_name");
     let version_key = discriminant(catalog, EnvelopeRole::Version, "version");
 
-    let names: Vec<Value> = catalog.events.keys().map(|n| n.as_str().into()).collect();
+    let names: Vec<Value> = all.keys().map(|n| Value::from(*n)).collect();
     // `enum: []` is rejected by Ajv; with no event, no payload is valid: say so with `false`.
     let name_schema = if names.is_empty() {
         Value::Bool(false)
@@ -136,29 +232,30 @@ pub fn union(catalog: &Catalog) -> Value {
 
     let mut defs = Map::new();
     let mut branches = Vec::new();
-    // The IR holds one version per event; grouping by name keeps the shape right when it holds
-    // several (each name's branch lists its versions, each version refers to its own schema).
-    for event in catalog.events.values() {
-        let key = def_key(event);
-        let version = event.version.to_string();
-        let by_version = json!({
-            "if": {
-                "properties": { version_key.clone(): { "const": version } },
-                "required": [version_key],
-            },
-            "then": { "$ref": format!("#/$defs/{}", pointer_fragment(&key)) },
-        });
+    for (name, versions) in &all {
+        let mut by_version = Vec::new();
+        for (version, source) in versions {
+            let key = def_key(name, version);
+            by_version.push(json!({
+                "if": {
+                    "properties": { version_key.clone(): { "const": version.to_string() } },
+                    "required": [version_key],
+                },
+                "then": { "$ref": format!("#/$defs/{}", pointer_fragment(&key)) },
+            }));
+            defs.insert(key, Value::Object(source.body()));
+        }
+        let listed: Vec<Value> = versions.keys().map(|v| v.to_string().into()).collect();
         branches.push(json!({
             "if": {
-                "properties": { name_key.clone(): { "const": event.name } },
+                "properties": { name_key.clone(): { "const": name } },
                 "required": [name_key],
             },
             "then": {
-                "properties": { version_key.clone(): { "enum": [version] } },
-                "allOf": [by_version],
+                "properties": { version_key.clone(): { "enum": listed } },
+                "allOf": by_version,
             },
         }));
-        defs.insert(key, Value::Object(event_body(catalog, event)));
     }
 
     let mut schema = Map::new();
@@ -208,16 +305,22 @@ fn render(value: &Value) -> String {
 
 /// The file of an event version, relative to `schemas/` (the index and the paths share it).
 fn event_file(event: &Event) -> String {
+    schema_path(&event.name, &event.version)
+}
+
+/// The file of the schema of `event` at `version`, relative to `schemas/`:
+/// `<event>/<version>.json`.
+pub fn schema_path(event: &str, version: &semver::Version) -> String {
     format!(
         "{}/{}.json",
-        path_segment(&event.name),
-        path_segment(&event.version.to_string())
+        path_segment(event),
+        path_segment(&version.to_string())
     )
 }
 
 /// The `$defs` key of an event version in the union.
-fn def_key(event: &Event) -> String {
-    format!("{}@{}", event.name, event.version)
+fn def_key(name: &str, version: &semver::Version) -> String {
+    format!("{name}@{version}")
 }
 
 /// The envelope field that plays `role`; lint guarantees it, the fallback keeps odd IR total.
@@ -336,8 +439,12 @@ fn properties_schema(event: &Event) -> Value {
 /// a single `type` (as Ajv's `strictTypes` wants), and it is the form code generators read as
 /// "optional value" (pydantic writes the same). Description and annotations sit on the outer
 /// object: they describe the field, not a branch, and tools that show a field's docs look there.
+///
+/// A `pii` kind with a checkable form adds that form to the value's schema ([`privacy_form`]),
+/// inside the nullable wrapper, so `null` stays allowed where the field is nullable.
 fn field_schema(field: &Field) -> Value {
-    let value = type_schema(&field.ty);
+    let mut value = type_schema(&field.ty);
+    privacy_form(&mut value, field);
     let mut schema = if field.nullable {
         let mut outer = Map::new();
         outer.insert(
@@ -350,6 +457,72 @@ fn field_schema(field: &Field) -> Value {
     };
     annotate(&mut schema, field);
     Value::Object(schema)
+}
+
+/// The pattern of an anonymized IPv4 address: a dotted quad (decimal octets without leading
+/// zeros, as the `ipv4` format wants) whose last octet is 0.
+pub const ANONYMIZED_IPV4_PATTERN: &str = r"^(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])(?:\.(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])){2}\.0$";
+
+/// The pattern of a hashed value: a SHA-256 digest as 64 lowercase hexadecimal digits.
+pub const HASHED_PATTERN: &str = "^[0-9a-f]{64}$";
+
+/// The privacy form of a `pii` kind, where a pattern can state it (string values, or the
+/// elements of an array of strings):
+/// - `hashed`: [`HASHED_PATTERN`];
+/// - `anonymized_ip`: an anonymized IPv4 address ([`ANONYMIZED_IPV4_PATTERN`]) or an IPv6
+///   address (`format: ipv6`). That the IPv6 address is truncated to /48 is no pattern's job
+///   (it has too many textual forms): `eventcat-validate` checks it, reporting
+///   `privacy:anonymized_ip`. With `format: ipv4` only the IPv4 pattern applies, with
+///   `format: ipv6` nothing is added.
+///
+/// A field with a pattern of its own keeps it; the privacy pattern joins it under `allOf`.
+fn privacy_form(schema: &mut Map<String, Value>, field: &Field) {
+    let Some(pii) = field.pii else {
+        return;
+    };
+    let format = match &field.ty {
+        FieldType::String(rules) => rules.format,
+        FieldType::Array(items) => match (items.as_ref(), schema.get_mut("items")) {
+            (FieldType::String(rules), Some(Value::Object(items))) => {
+                string_privacy_form(items, pii, rules.format);
+                return;
+            }
+            _ => return,
+        },
+        _ => return,
+    };
+    string_privacy_form(schema, pii, format);
+}
+
+fn string_privacy_form(schema: &mut Map<String, Value>, pii: Pii, format: Option<StringFormat>) {
+    match (pii, format) {
+        (Pii::Hashed, _) => add_pattern(schema, HASHED_PATTERN),
+        (Pii::AnonymizedIp, Some(StringFormat::Ipv4)) => {
+            add_pattern(schema, ANONYMIZED_IPV4_PATTERN);
+        }
+        // Replaces the plain `ip` spelling (ipv4 or ipv6) in place, keeping the key order.
+        (Pii::AnonymizedIp, None | Some(StringFormat::Ip)) => {
+            schema.insert(
+                "anyOf".into(),
+                json!([{ "pattern": ANONYMIZED_IPV4_PATTERN }, { "format": "ipv6" }]),
+            );
+        }
+        _ => {}
+    }
+}
+
+fn add_pattern(schema: &mut Map<String, Value>, pattern: &str) {
+    if !schema.contains_key("pattern") {
+        schema.insert("pattern".into(), pattern.into());
+        return;
+    }
+    let entry = json!({ "pattern": pattern });
+    match schema.get_mut("allOf") {
+        Some(Value::Array(all)) => all.push(entry),
+        _ => {
+            schema.insert("allOf".into(), json!([entry]));
+        }
+    }
 }
 
 /// What the field means, for people and tools; none of it changes what is valid.

@@ -105,6 +105,7 @@ pub fn lower(loaded: &LoadedCatalog) -> Result<Catalog, LowerError> {
                         .retention_rationale
                         .as_ref()
                         .map(|r| r.value.clone()),
+                    order: group.order.iter().map(|name| name.value.clone()).collect(),
                 })
                 .collect(),
         })

@@ -35,11 +35,17 @@ pub struct Catalog {
 }
 
 impl Catalog {
-    /// Events of one category in the catalog's group order, then by name.
+    /// Events of one category in the catalog's group order; within a group, the group's `order`
+    /// first, then the rest by name.
     pub fn events_in<'a>(&'a self, category: &'a Category) -> impl Iterator<Item = &'a Event> {
         category.groups.iter().flat_map(move |group| {
-            self.events
+            let listed = group.order.iter().filter_map(|name| self.events.get(name));
+            let rest = self
+                .events
                 .values()
+                .filter(move |e| !group.order.contains(&e.name));
+            listed
+                .chain(rest)
                 .filter(move |e| e.category == category.id && e.group == group.id)
         })
     }
@@ -103,6 +109,8 @@ pub struct Group {
     pub title: String,
     pub event_type: String,
     pub retention_rationale: Option<String>,
+    /// Event names in the order the docs present them (the rest follow by name).
+    pub order: Vec<String>,
 }
 
 /// One event at its current version.

@@ -38,6 +38,7 @@ pub(super) fn check(out: &mut Findings, file: &str, catalog: &CatalogDef) {
     check_envelope(out, file, catalog);
     check_retention_policies(out, file, catalog);
     check_categories(out, file, catalog);
+    super::accepted::check_catalog(out, file, catalog);
 }
 
 fn check_envelope(out: &mut Findings, file: &str, catalog: &CatalogDef) {

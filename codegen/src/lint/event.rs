@@ -9,7 +9,50 @@ use crate::load::{LoadedCatalog, LoadedEvent};
 use crate::model::CatalogDef;
 use crate::resolve;
 
+/// Every `order` entry of a group names an event of that group, once.
+fn check_group_orders(out: &mut Findings, loaded: &LoadedCatalog) {
+    let Some((index, catalog)) = &loaded.catalog else {
+        return;
+    };
+    let file = loaded.source(*index).display.as_str();
+    for (category_id, category) in &catalog.categories {
+        for (group_id, group) in &category.groups {
+            let mut seen = std::collections::BTreeSet::new();
+            for entry in &group.order {
+                let in_group = loaded.events.iter().any(|e| {
+                    e.def.name.value == entry.value
+                        && e.category_dir == category_id.value
+                        && e.def.group.value == group_id.value
+                });
+                if !seen.insert(entry.value.as_str()) {
+                    out.push(
+                        Rule::OrderEntry,
+                        file,
+                        entry.pos,
+                        format!(
+                            "`{}` is listed twice in the order of group `{}`",
+                            entry.value, group_id.value
+                        ),
+                    );
+                } else if !in_group {
+                    out.push_help(
+                        Rule::OrderEntry,
+                        file,
+                        entry.pos,
+                        format!(
+                            "the order of group `{}` names `{}`, which is not an event of that group",
+                            group_id.value, entry.value
+                        ),
+                        "list only events whose file is in the category's folder and whose `group` is this group",
+                    );
+                }
+            }
+        }
+    }
+}
+
 pub(super) fn check_all(out: &mut Findings, loaded: &LoadedCatalog) {
+    check_group_orders(out, loaded);
     let catalog = loaded.catalog.as_ref().map(|(_, def)| def);
     let mut first_file: BTreeMap<&str, (&str, u32)> = BTreeMap::new();
     for event in &loaded.events {
@@ -63,6 +106,7 @@ fn check_one(out: &mut Findings, file: &str, event: &LoadedEvent, catalog: Optio
     for usage in &def.usage {
         out.non_empty(file, "a usage entry", usage);
     }
+    super::accepted::check_event(out, file, def);
 
     if let Some(catalog) = catalog {
         check_placement(out, file, event, catalog);

@@ -4,6 +4,7 @@
 //! and position. Rules are grouped by what they look at: the catalog file ([`catalog`]), event
 //! files ([`event`]) and the properties both contain ([`property`]).
 
+mod accepted;
 mod catalog;
 mod collisions;
 mod event;

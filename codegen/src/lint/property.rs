@@ -91,7 +91,7 @@ pub(super) fn check(
                 misplaced("enum", "string properties"),
             );
         }
-        check_enum(out, file, name, def.ty.pos, values);
+        check_enum(out, file, name, values.pos, values);
     }
     if let (Some(_), Some(examples)) = (&def.enum_values, &def.examples) {
         if let Some(first) = examples.first() {
@@ -234,7 +234,7 @@ fn check_items(out: &mut Findings, file: &str, name: &Sp<String>, items: &Sp<Ite
         }
     }
     if let Some(values) = &items.enum_values {
-        check_enum(out, file, name, items.ty.pos, values);
+        check_enum(out, file, name, values.pos, values);
     }
     if let Some(pattern) = &items.pattern {
         check_pattern(out, file, pattern);

@@ -1,0 +1,41 @@
+//! `eventcat-validate`: the catalog's schemas, embedded at build time, and a thin command line
+//! over the engine in [`eventcat::validate`].
+//!
+//! The library part is what the binary, its tests and its benchmark share: the embedded
+//! schemas ([`embedded_sources`], [`embedded_registry`]).
+
+use eventcat::validate::{Registry, RegistryError, SchemaSource};
+
+mod embedded {
+    include!(concat!(env!("OUT_DIR"), "/schemas.rs"));
+}
+
+/// (event, version, schema text) of every schema embedded from `generated/schemas`.
+pub fn embedded() -> &'static [(&'static str, &'static str, &'static str)] {
+    embedded::SCHEMAS
+}
+
+/// The embedded schemas as registry sources.
+pub fn embedded_sources() -> Vec<SchemaSource> {
+    embedded::SCHEMAS
+        .iter()
+        .map(|(event, version, schema)| SchemaSource {
+            event: (*event).to_owned(),
+            version: (*version).to_owned(),
+            schema: (*schema).to_owned(),
+            origin: format!("embedded generated/schemas/{event}/{version}.json"),
+        })
+        .collect()
+}
+
+/// The registry of the embedded schemas, compiled.
+pub fn embedded_registry() -> Result<Registry, RegistryError> {
+    if embedded::SCHEMAS.is_empty() {
+        return Err(RegistryError::Empty(
+            ": none was embedded at build time (generated/schemas was missing); \
+             pass --schemas DIR or --catalog DIR"
+                .to_owned(),
+        ));
+    }
+    Registry::new(embedded_sources())
+}

@@ -1,0 +1,228 @@
+//! `eventcat-validate [FILES...]`: checks event payloads against the catalog's versioned JSON
+//! Schemas. Parses arguments, calls `eventcat::validate`, maps the result to an exit code:
+//! 0 every payload valid, 1 any invalid, 2 usage or I/O error.
+
+use std::fs::File;
+use std::io::{self, BufWriter, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::{Parser, ValueEnum};
+use eventcat::validate::{self, Input, InputFormat, Options, Outputs, Registry, ReportFormat};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+/// Validate analytics event payloads against the catalog's versioned JSON Schemas.
+///
+/// Reads NDJSON (one payload a line), a JSON array of payloads, or JSON documents, from files
+/// or stdin (none or `-`), gzip-compressed or not. Each payload is checked against the schema of
+/// its `event_name` and `version`, plus the catalog's privacy rules. Every input line is
+/// accounted for. Exit status: 0 all valid, 1 any invalid, 2 usage or I/O error.
+#[derive(Debug, Parser)]
+#[command(name = "eventcat-validate", version)]
+struct Args {
+    /// Input files (`-` for stdin; stdin when none). `.gz` files and gzip data are decompressed.
+    files: Vec<String>,
+    /// Report format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    format: Format,
+    /// Write every valid payload here, in input order.
+    #[arg(long, value_name = "FILE")]
+    good: Option<PathBuf>,
+    /// Write a JSON row for every other line here (reasons and the original line), in order.
+    #[arg(long, value_name = "FILE")]
+    bad: Option<PathBuf>,
+    /// Use the schemas in DIR (`<event>/<version>.json`, like generated/schemas) instead of the
+    /// embedded ones.
+    #[arg(long, value_name = "DIR", conflicts_with = "catalog")]
+    schemas: Option<PathBuf>,
+    /// Compile the schemas of the catalog in DIR in memory instead of using the embedded ones.
+    #[arg(long, value_name = "DIR")]
+    catalog: Option<PathBuf>,
+    /// Worker threads (0: every core).
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    threads: usize,
+    /// Input layout: `auto` sees a JSON array by its `[`, pretty-printed JSON by a lone `{` on
+    /// the first line, NDJSON otherwise.
+    #[arg(long, value_enum, default_value_t = Layout::Auto)]
+    input_format: Layout,
+    /// Lines (or payloads) longer than this are skipped unread and reported as
+    /// `input:too_long`.
+    #[arg(long, default_value_t = validate::DEFAULT_MAX_LINE_BYTES, value_name = "BYTES")]
+    max_line_bytes: usize,
+    /// Rows of "most frequent errors" in the summary.
+    #[arg(long, default_value_t = 10, value_name = "N")]
+    top: usize,
+    /// Never show the progress bar (it shows on stderr only when stderr is a terminal).
+    #[arg(long)]
+    no_progress: bool,
+    /// Print the event versions the registry holds and exit.
+    #[arg(long)]
+    list_schemas: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum Format {
+    /// `file:line: event version: N errors` and one line per error; a summary table.
+    Human,
+    /// One JSON document: {"invalid": [...], "summary": {...}}.
+    Json,
+    /// One JSON object a line ("type": "invalid"), then the summary ("type": "summary").
+    Ndjson,
+    /// GitHub Actions annotations (::error file=...,line=...::), then the summary.
+    Github,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum Layout {
+    Auto,
+    Ndjson,
+    Json,
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    match run(args) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(args: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
+    let registry = Arc::new(match (&args.schemas, &args.catalog) {
+        (Some(dir), _) => Registry::from_dir(dir)?,
+        (_, Some(dir)) => Registry::from_catalog(dir)?,
+        _ => eventcat_validate::embedded_registry()?,
+    });
+    if args.list_schemas {
+        let mut out = io::stdout().lock();
+        for (_, schema) in registry.schemas() {
+            writeln!(out, "{} {}", schema.event, schema.version)?;
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+
+    let inputs: Vec<Input> = if args.files.is_empty() {
+        vec![Input::stdin()]
+    } else {
+        args.files.iter().map(|f| Input::from_arg(f)).collect()
+    };
+    let mut good = args.good.as_deref().map(create).transpose()?;
+    let mut bad = args.bad.as_deref().map(create).transpose()?;
+
+    let bar = progress_bar(&args, &inputs);
+    let stdout = io::stdout().lock();
+    let mut report = BufWriter::with_capacity(
+        1 << 20,
+        Suspending {
+            bar: bar.clone(),
+            inner: stdout,
+        },
+    );
+    let options = Options {
+        threads: args.threads,
+        max_line_bytes: args.max_line_bytes,
+        input_format: match args.input_format {
+            Layout::Auto => InputFormat::Auto,
+            Layout::Ndjson => InputFormat::Ndjson,
+            Layout::Json => InputFormat::Json,
+        },
+        format: match args.format {
+            Format::Human => ReportFormat::Human,
+            Format::Json => ReportFormat::Json,
+            Format::Ndjson => ReportFormat::Ndjson,
+            Format::Github => ReportFormat::Github,
+        },
+        top_errors: args.top,
+        progress: bar.clone().map(|bar| {
+            Box::new(move |p: &validate::Progress| {
+                bar.set_position(p.bytes_read);
+                bar.set_message(format!("{} payloads, {} invalid", p.payloads, p.invalid));
+            }) as validate::ProgressFn
+        }),
+        ..Options::default()
+    };
+    let outputs = Outputs {
+        report: &mut report,
+        good: good.as_mut().map(|w| w as &mut dyn Write),
+        bad: bad.as_mut().map(|w| w as &mut dyn Write),
+    };
+    let result = validate::run(registry, inputs, &options, outputs);
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
+    let summary = match result {
+        Ok(summary) => summary,
+        Err(validate::RunError::Output(error)) if error.kind() == io::ErrorKind::BrokenPipe => {
+            return Ok(ExitCode::from(2));
+        }
+        Err(error) => return Err(error.into()),
+    };
+    for file in &summary.files {
+        if let Some(failure) = &file.failure {
+            eprintln!("error: {}: {failure}", file.file);
+        }
+    }
+    Ok(if summary.has_failures() {
+        ExitCode::from(2)
+    } else if summary.invalid > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn create(path: &Path) -> Result<BufWriter<File>, String> {
+    File::create(path)
+        .map(|f| BufWriter::with_capacity(1 << 20, f))
+        .map_err(|e| format!("cannot create {}: {e}", path.display()))
+}
+
+/// A bar over the input bytes, on stderr, only when stderr is a terminal.
+fn progress_bar(args: &Args, inputs: &[Input]) -> Option<ProgressBar> {
+    if args.no_progress || !io::stderr().is_terminal() {
+        return None;
+    }
+    let total: Option<u64> = inputs.iter().map(Input::size).sum();
+    let bar = match total {
+        Some(total) => ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr())
+            .with_style(
+                ProgressStyle::with_template(
+                    "{elapsed_precise} [{wide_bar}] {bytes}/{total_bytes} {bytes_per_sec} {msg}",
+                )
+                .ok()?
+                .progress_chars("=> "),
+            ),
+        None => ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr()).with_style(
+            ProgressStyle::with_template(
+                "{spinner} {elapsed_precise} {bytes} {bytes_per_sec} {wide_msg}",
+            )
+            .ok()?,
+        ),
+    };
+    bar.enable_steady_tick(std::time::Duration::from_millis(200));
+    Some(bar)
+}
+
+/// Writes with the progress bar out of the way, so reports and the bar do not mix on a
+/// terminal.
+struct Suspending<W> {
+    bar: Option<ProgressBar>,
+    inner: W,
+}
+
+impl<W: Write> Write for Suspending<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match &self.bar {
+            Some(bar) => bar.suspend(|| self.inner.write(buf)),
+            None => self.inner.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
