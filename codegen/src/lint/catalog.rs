@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{Findings, is_event_name, is_snake_case, property};
+use super::{Findings, is_event_name, property};
 use crate::diagnostics::Rule;
 use crate::model::{CatalogDef, TypeName};
 use crate::span::{Pos, Sp};
@@ -20,14 +20,7 @@ pub const REQUIRED_ENVELOPE_FIELDS: &[(&str, TypeName)] = &[
 ];
 
 pub(super) fn check(out: &mut Findings, file: &str, catalog: &CatalogDef) {
-    if !is_snake_case(&catalog.name) {
-        out.push(
-            Rule::PropertyNameFormat,
-            file,
-            catalog.name.pos,
-            format!("catalog name `{}` is not snake_case", catalog.name.value),
-        );
-    }
+    out.snake_case(file, "catalog name", &catalog.name);
     out.semver(file, "catalog version", &catalog.version);
     out.non_empty(file, "the catalog title", &catalog.title);
     out.non_empty(file, "the catalog description", &catalog.description);
@@ -46,14 +39,7 @@ fn check_envelope(out: &mut Findings, file: &str, catalog: &CatalogDef) {
     out.non_empty(file, "the envelope description", &envelope.description);
     let environments = environment_values(catalog);
     for (name, def) in &envelope.fields {
-        if !is_snake_case(name) {
-            out.push(
-                Rule::PropertyNameFormat,
-                file,
-                name.pos,
-                format!("envelope field `{}` is not snake_case", name.value),
-            );
-        }
+        out.snake_case(file, "envelope field", name);
         property::check(out, file, name, def, environments.as_deref());
     }
     let anchor = envelope
@@ -119,14 +105,7 @@ pub fn environment_values(catalog: &CatalogDef) -> Option<Vec<String>> {
 
 fn check_retention_policies(out: &mut Findings, file: &str, catalog: &CatalogDef) {
     for (name, policy) in &catalog.retention_policies {
-        if !is_snake_case(name) {
-            out.push(
-                Rule::PropertyNameFormat,
-                file,
-                name.pos,
-                format!("retention policy name `{}` is not snake_case", name.value),
-            );
-        }
+        out.snake_case(file, "retention policy name", name);
         out.non_empty(file, "the compliance reason", &policy.compliance_reason);
         out.non_empty(file, "the policy description", &policy.description);
         if policy.archive_after.approx_days() > policy.retention_period.approx_days() {
@@ -147,26 +126,12 @@ fn check_categories(out: &mut Findings, file: &str, catalog: &CatalogDef) {
     let mut namespace_owner: BTreeMap<&str, &Sp<String>> = BTreeMap::new();
     let mut event_types: BTreeMap<&str, Pos> = BTreeMap::new();
     for (id, category) in &catalog.categories {
-        if !is_snake_case(id) {
-            out.push(
-                Rule::PropertyNameFormat,
-                file,
-                id.pos,
-                format!("category id `{}` is not snake_case", id.value),
-            );
-        }
+        out.snake_case(file, "category id", id);
         out.non_empty(file, "the category title", &category.title);
         out.non_empty(file, "the category description", &category.description);
         check_policy_ref(out, file, catalog, category.retention.as_ref());
         for namespace in &category.namespaces {
-            if !is_snake_case(namespace) {
-                out.push(
-                    Rule::PropertyNameFormat,
-                    file,
-                    namespace.pos,
-                    format!("namespace `{}` is not snake_case", namespace.value),
-                );
-            }
+            out.snake_case(file, "namespace", namespace);
             if let Some(owner) = namespace_owner.insert(namespace, id) {
                 out.push(
                     Rule::DuplicateNamespace,
@@ -180,14 +145,7 @@ fn check_categories(out: &mut Findings, file: &str, catalog: &CatalogDef) {
             }
         }
         for (group_id, group) in &category.groups {
-            if !is_snake_case(group_id) {
-                out.push(
-                    Rule::PropertyNameFormat,
-                    file,
-                    group_id.pos,
-                    format!("group id `{}` is not snake_case", group_id.value),
-                );
-            }
+            out.snake_case(file, "group id", group_id);
             out.non_empty(file, "the group title", &group.title);
             check_policy_ref(out, file, catalog, group.retention.as_ref());
             if !is_event_name(&group.event_type) {

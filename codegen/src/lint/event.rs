@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use super::catalog::{check_policy_ref, environment_values};
-use super::{Findings, is_event_name, is_snake_case, property};
+use super::{Findings, is_event_name, property};
 use crate::diagnostics::Rule;
 use crate::load::{LoadedCatalog, LoadedEvent};
 use crate::model::CatalogDef;
@@ -114,18 +114,7 @@ fn check_one(out: &mut Findings, file: &str, event: &LoadedEvent, catalog: Optio
 
     let environments = catalog.and_then(environment_values);
     for (property_name, property_def) in &def.properties {
-        if !is_snake_case(property_name) {
-            out.push_help(
-                Rule::PropertyNameFormat,
-                file,
-                property_name.pos,
-                format!("property name `{}` is not snake_case", property_name.value),
-                format!(
-                    "rename it to `{}`",
-                    heck::ToSnakeCase::to_snake_case(property_name.value.as_str())
-                ),
-            );
-        }
+        out.snake_case(file, "property name", property_name);
         property::check(
             out,
             file,

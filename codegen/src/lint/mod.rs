@@ -67,6 +67,23 @@ impl Findings {
         }
     }
 
+    /// `property-name-format` when `name` is not snake_case; `what` names it in the message
+    /// (`property name`, `group id`, ...), and the help suggests the snake_case spelling.
+    pub(crate) fn snake_case(&mut self, file: &str, what: &str, name: &crate::span::Sp<String>) {
+        if !is_snake_case(name) {
+            self.push_help(
+                Rule::PropertyNameFormat,
+                file,
+                name.pos,
+                format!("{what} `{}` is not snake_case", name.value),
+                format!(
+                    "rename it to `{}`",
+                    heck::ToSnakeCase::to_snake_case(name.value.as_str())
+                ),
+            );
+        }
+    }
+
     /// `invalid-version` when `text` is not a semantic version.
     pub(crate) fn semver(&mut self, file: &str, what: &str, text: &crate::span::Sp<String>) {
         if let Err(error) = semver::Version::parse(text) {
