@@ -760,63 +760,21 @@ pub fn catalog_sources(catalog: &crate::ir::Catalog, origin: &str) -> Vec<Schema
 
 /// The sources below a `schemas/` folder: `<event>/<version>.json`, names percent-decoded.
 pub fn read_dir_sources(dir: &Path) -> Result<Vec<SchemaSource>, RegistryError> {
-    let io = |path: &Path| {
-        let path = path.to_path_buf();
-        move |error| RegistryError::Io { path, error }
-    };
-    let mut sources = Vec::new();
-    let mut events: Vec<_> = std::fs::read_dir(dir)
-        .map_err(io(dir))?
-        .collect::<Result<_, _>>()
-        .map_err(io(dir))?;
-    events.sort_by_key(|e| e.file_name());
-    for event in events {
-        let event_dir = event.path();
-        if !event_dir.is_dir() {
-            continue;
-        }
-        let mut files: Vec<_> = std::fs::read_dir(&event_dir)
-            .map_err(io(&event_dir))?
-            .collect::<Result<_, _>>()
-            .map_err(io(&event_dir))?;
-        files.sort_by_key(|e| e.file_name());
-        for file in files {
-            let path = file.path();
-            let Some(version) = path
-                .file_name()
-                .and_then(|n| n.to_str())
-                .and_then(|n| n.strip_suffix(".json"))
-            else {
-                continue;
-            };
-            let schema = std::fs::read_to_string(&path).map_err(io(&path))?;
-            sources.push(SchemaSource {
-                event: percent_decode(&event.file_name().to_string_lossy()),
-                version: percent_decode(version),
+    let io = |(path, error)| RegistryError::Io { path, error };
+    crate::schema_files::list(dir)
+        .map_err(io)?
+        .into_iter()
+        .map(|file| {
+            let schema =
+                std::fs::read_to_string(&file.path).map_err(|e| io((file.path.clone(), e)))?;
+            Ok(SchemaSource {
+                event: file.event,
+                version: file.version,
                 schema,
-                origin: path.display().to_string(),
-            });
-        }
-    }
-    Ok(sources)
+                origin: file.path.display().to_string(),
+            })
+        })
+        .collect()
 }
 
-/// Undoes the emitter's percent-encoding of path segments (`%2E` and the like).
-pub fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            let hex = |b: u8| (b as char).to_digit(16);
-            if let (Some(high), Some(low)) = (hex(bytes[i + 1]), hex(bytes[i + 2])) {
-                out.push((high * 16 + low) as u8);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
+pub use crate::schema_files::percent_decode;
