@@ -148,24 +148,10 @@ fn read_revision(rev: &str, catalog_dir: &Path) -> Result<Option<OldCatalog>, So
     if git(top, &["rev-parse", "--verify", "--quiet", &commit]).is_err() {
         return Err(SourceError::UnknownRevision(rev.to_owned()));
     }
-    let mut args = vec!["ls-tree", "-r", "-z", "--name-only", rev];
-    if !repo.relative.is_empty() {
-        args.push("--");
-        args.push(&repo.relative);
-    }
-    let listing = git(top, &args)?;
-    let prefix = if repo.relative.is_empty() {
-        String::new()
-    } else {
-        format!("{}/", repo.relative)
-    };
-    let files: Vec<(String, String)> = String::from_utf8_lossy(&listing)
-        .split('\0')
-        .filter(|path| path.ends_with(".yaml") || path.ends_with(".yml"))
-        .filter_map(|path| {
-            path.strip_prefix(&prefix)
-                .map(|relative| (path.to_owned(), relative.to_owned()))
-        })
+    let (prefix, listed) = ls_tree(&repo, rev)?;
+    let files: Vec<(String, String)> = listed
+        .into_iter()
+        .filter(|(_, relative)| relative.ends_with(".yaml") || relative.ends_with(".yml"))
         .collect();
     if !files.iter().any(|(_, relative)| relative == CATALOG_FILE) {
         return Ok(None);
@@ -255,6 +241,31 @@ fn git(dir: &Path, args: &[&str]) -> Result<Vec<u8>, SourceError> {
     }
 }
 
+/// The files below the repository folder `repo` at `rev`, as (path in the repository, path
+/// relative to the folder), with the folder's prefix in the repository (`catalog/`, or empty).
+fn ls_tree(repo: &RepoPath, rev: &str) -> Result<(String, Vec<(String, String)>), SourceError> {
+    let mut args = vec!["ls-tree", "-r", "-z", "--name-only", rev];
+    if !repo.relative.is_empty() {
+        args.push("--");
+        args.push(&repo.relative);
+    }
+    let listing = git(&repo.toplevel, &args)?;
+    let prefix = if repo.relative.is_empty() {
+        String::new()
+    } else {
+        format!("{}/", repo.relative)
+    };
+    let files = String::from_utf8_lossy(&listing)
+        .split('\0')
+        .filter_map(|path| {
+            path.strip_prefix(&prefix)
+                .filter(|relative| !relative.is_empty())
+                .map(|relative| (path.to_owned(), relative.to_owned()))
+        })
+        .collect();
+    Ok((prefix, files))
+}
+
 /// Files as (path relative to a folder, contents).
 pub type SchemaFiles = Vec<(String, Vec<u8>)>;
 
@@ -269,22 +280,9 @@ pub fn published_at(rev: &str, schemas_dir: &Path) -> Result<Option<SchemaFiles>
         return Ok(None);
     };
     let top = &repo.toplevel;
-    let mut args = vec!["ls-tree", "-r", "-z", "--name-only", rev];
-    if !repo.relative.is_empty() {
-        args.push("--");
-        args.push(&repo.relative);
-    }
-    let listing = git(top, &args)?;
-    let prefix = if repo.relative.is_empty() {
-        String::new()
-    } else {
-        format!("{}/", repo.relative)
-    };
+    let (_, listed) = ls_tree(&repo, rev)?;
     let mut files = Vec::new();
-    for path in String::from_utf8_lossy(&listing).split('\0') {
-        let Some(relative) = path.strip_prefix(&prefix) else {
-            continue;
-        };
+    for (path, relative) in listed {
         let is_version = match relative.split('/').collect::<Vec<_>>().as_slice() {
             [_, file] => file
                 .strip_suffix(".json")
@@ -293,7 +291,7 @@ pub fn published_at(rev: &str, schemas_dir: &Path) -> Result<Option<SchemaFiles>
         };
         if is_version {
             let contents = git(top, &["cat-file", "blob", &format!("{rev}:{path}")])?;
-            files.push((relative.to_owned(), contents));
+            files.push((relative, contents));
         }
     }
     Ok(Some(files))
