@@ -15,21 +15,7 @@
 
 import { readFileSync, readdirSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
-import Ajv2020 from "ajv/dist/2020.js";
-import addFormats from "ajv-formats";
-
-// The annotation keywords eventcat emits (`ANNOTATION_KEYWORDS` in
-// codegen/src/emit/json_schema.rs). Strict mode rejects unknown keywords; registering them as a
-// vocabulary is Ajv's documented way to accept annotations without relaxing strictness.
-const ANNOTATIONS = [
-  "x-event-type",
-  "x-category",
-  "x-group",
-  "x-retention",
-  "x-unit",
-  "x-pii",
-  "x-environments",
-];
+import { strictAjv } from "./ajv-setup.mjs";
 
 function usage(message) {
   console.error(`error: ${message}`);
@@ -66,9 +52,7 @@ try {
 
 // ownProperties: payload keys such as `constructor` (the hostile fixture has one) must not be
 // found on Object.prototype, or a missing required `constructor` would count as present.
-const ajv = new Ajv2020({ strict: true, allErrors: true, ownProperties: true });
-addFormats(ajv);
-ajv.addVocabulary(ANNOTATIONS);
+const ajv = strictAjv({ allErrors: true });
 
 const schemas = [];
 for (const path of jsonFiles(dir)) {

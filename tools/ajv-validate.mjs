@@ -11,7 +11,7 @@
 // `unknown version`, or Ajv's errors as JSON. With --summary, prints only the totals
 // (`lines N valid V invalid I`), for benchmarks.
 //
-// Ajv is set up as tools/ajv-compile.mjs sets it up: draft 2020-12, strict mode, formats
+// Ajv is set up by tools/ajv-setup.mjs, as for tools/ajv-compile.mjs: draft 2020-12, strict mode, formats
 // (ajv-formats), the x- annotations registered as a vocabulary, ownProperties. As the Rust
 // validator does, it validates with a fast validator first (allErrors off) and collects every
 // error (allErrors on) only for invalid payloads. Lines: `\n` ends a line; a trailing `\r` and a
@@ -22,18 +22,7 @@
 import { closeSync, openSync, readSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { isUtf8 } from "node:buffer";
-import Ajv2020 from "ajv/dist/2020.js";
-import addFormats from "ajv-formats";
-
-const ANNOTATIONS = [
-  "x-event-type",
-  "x-category",
-  "x-group",
-  "x-retention",
-  "x-unit",
-  "x-pii",
-  "x-environments",
-];
+import { strictAjv } from "./ajv-setup.mjs";
 
 function fail(message) {
   console.error(`error: ${message}`);
@@ -47,9 +36,7 @@ const [dir, file] = args.filter((a) => a !== "--summary");
 if (!dir || !file) fail("a schema folder and an NDJSON file are required");
 
 function makeAjv(allErrors) {
-  const ajv = new Ajv2020({ strict: true, allErrors, ownProperties: true });
-  addFormats(ajv);
-  ajv.addVocabulary(ANNOTATIONS);
+  const ajv = strictAjv({ allErrors });
   return ajv;
 }
 const fastAjv = makeAjv(false);

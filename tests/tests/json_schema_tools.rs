@@ -263,3 +263,16 @@ fn ajv_treats_hostile_property_names_as_data() {
         describe(&output)
     );
 }
+
+/// The Node tools register exactly the annotation keywords the emitter writes: a keyword added on
+/// one side only would make Ajv strict reject every schema, or register a name nobody emits.
+#[test]
+fn the_tools_register_exactly_the_emitted_annotations() {
+    let setup = std::fs::read_to_string(workspace().join("tools/ajv-setup.mjs")).unwrap();
+    let start = setup
+        .find("ANNOTATIONS = [")
+        .expect("the list in ajv-setup.mjs");
+    let list = &setup[start..start + setup[start..].find(']').unwrap()];
+    let registered: Vec<&str> = list.split('"').skip(1).step_by(2).collect();
+    assert_eq!(registered, eventcat::emit::json_schema::ANNOTATION_KEYWORDS);
+}
