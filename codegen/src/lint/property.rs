@@ -31,37 +31,55 @@ pub(super) fn check(
             ty.as_str()
         )
     };
-    if !ty.is_numeric() {
-        for (key, pos) in [
-            ("unit", def.unit.as_ref().map(|u| u.pos)),
-            ("minimum", def.minimum.as_ref().map(|m| m.pos)),
-            ("maximum", def.maximum.as_ref().map(|m| m.pos)),
-        ] {
-            if let Some(pos) = pos {
-                out.push(
-                    Rule::ConstraintTypeMismatch,
-                    file,
-                    pos,
-                    misplaced(key, "integer and number properties"),
-                );
-            }
-        }
-    }
-    if ty != TypeName::String {
-        for (key, pos) in [
-            ("min_length", def.min_length.as_ref().map(|m| m.pos)),
-            ("max_length", def.max_length.as_ref().map(|m| m.pos)),
-            ("pattern", def.pattern.as_ref().map(|p| p.pos)),
-            ("format", def.format.as_ref().map(|f| f.pos)),
-        ] {
-            if let Some(pos) = pos {
-                out.push(
-                    Rule::ConstraintTypeMismatch,
-                    file,
-                    pos,
-                    misplaced(key, "string properties"),
-                );
-            }
+    let numeric = ty.is_numeric();
+    let string = ty == TypeName::String;
+    let (numbers, strings) = ("integer and number properties", "string properties");
+    for (key, pos, applies, applies_to) in [
+        ("unit", def.unit.as_ref().map(|u| u.pos), numeric, numbers),
+        (
+            "minimum",
+            def.minimum.as_ref().map(|m| m.pos),
+            numeric,
+            numbers,
+        ),
+        (
+            "maximum",
+            def.maximum.as_ref().map(|m| m.pos),
+            numeric,
+            numbers,
+        ),
+        (
+            "min_length",
+            def.min_length.as_ref().map(|m| m.pos),
+            string,
+            strings,
+        ),
+        (
+            "max_length",
+            def.max_length.as_ref().map(|m| m.pos),
+            string,
+            strings,
+        ),
+        (
+            "pattern",
+            def.pattern.as_ref().map(|p| p.pos),
+            string,
+            strings,
+        ),
+        (
+            "format",
+            def.format.as_ref().map(|f| f.pos),
+            string,
+            strings,
+        ),
+    ] {
+        if let (Some(pos), false) = (pos, applies) {
+            out.push(
+                Rule::ConstraintTypeMismatch,
+                file,
+                pos,
+                misplaced(key, applies_to),
+            );
         }
     }
     match (&def.items, ty) {
