@@ -10,7 +10,7 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 /// The folder walk `eventcat-validate --schemas DIR` does at run time, the same file.
-#[path = "../codegen/src/schema_files.rs"]
+#[path = "../engine/src/schema_files.rs"]
 mod schema_files;
 
 fn main() {

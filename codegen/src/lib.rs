@@ -22,7 +22,6 @@ pub mod load;
 pub mod model;
 pub mod resolve;
 pub mod sample;
-pub mod schema_files;
 pub mod span;
 #[cfg(feature = "validate")]
 pub mod validate;

@@ -17,7 +17,7 @@ use std::io::Cursor;
 use std::sync::Arc;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use eventcat::validate::{self, Input, Options, Outputs};
+use eventcat_engine::{self as validate, Input, Options, Outputs};
 
 fn corpus() -> Vec<String> {
     let count = std::env::var("EVENTCAT_BENCH_COUNT")

@@ -1,10 +1,10 @@
 //! `eventcat-validate`: the catalog's schemas, embedded at build time, and a thin command line
-//! over the engine in [`eventcat::validate`].
+//! over the engine, [`eventcat_engine`].
 //!
 //! The library part is what the binary, its tests and its benchmark share: the embedded
 //! schemas ([`embedded_sources`], [`embedded_registry`]).
 
-use eventcat::validate::{Registry, RegistryError, SchemaSource};
+use eventcat_engine::{Registry, RegistryError, SchemaSource};
 
 mod embedded {
     include!(concat!(env!("OUT_DIR"), "/schemas.rs"));

@@ -9,7 +9,9 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::{Parser, ValueEnum};
-use eventcat::validate::{self, Input, InputFormat, Options, Outputs, Registry, ReportFormat};
+use eventcat_engine::{
+    self as validate, Input, InputFormat, Options, Outputs, Registry, ReportFormat,
+};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 /// Validate analytics event payloads against the catalog's versioned JSON Schemas.
@@ -94,7 +96,7 @@ fn main() -> ExitCode {
 fn run(args: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
     let registry = Arc::new(match (&args.schemas, &args.catalog) {
         (Some(dir), _) => Registry::from_dir(dir)?,
-        (_, Some(dir)) => Registry::from_catalog(dir)?,
+        (_, Some(dir)) => eventcat::validate::catalog_registry(dir)?,
         _ => eventcat_validate::embedded_registry()?,
     });
     if args.list_schemas {

@@ -459,12 +459,8 @@ fn field_schema(field: &Field) -> Value {
     Value::Object(schema)
 }
 
-/// The pattern of an anonymized IPv4 address: a dotted quad (decimal octets without leading
-/// zeros, as the `ipv4` format wants) whose last octet is 0.
-pub const ANONYMIZED_IPV4_PATTERN: &str = r"^(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])(?:\.(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])){2}\.0$";
-
-/// The pattern of a hashed value: a SHA-256 digest as 64 lowercase hexadecimal digits.
-pub const HASHED_PATTERN: &str = "^[0-9a-f]{64}$";
+/// The patterns the schemas carry for the privacy forms, from the rules every side shares.
+pub use eventcat_runtime::privacy::{ANONYMIZED_IPV4_PATTERN, HASHED_PATTERN};
 
 /// The privacy form of a `pii` kind, where a pattern can state it (string values, or the
 /// elements of an array of strings):

@@ -1,5 +1,8 @@
-//! Payload validation against the catalog's versioned JSON Schemas (the engine of
-//! `eventcat-validate`).
+//! eventcat-engine: payload validation against a catalog's versioned JSON Schemas, the one
+//! engine behind every front-end (`eventcat-validate` on files, its HTTP server, the stream
+//! consumer, the loader). It knows nothing of the catalog's YAML or of code generation (no syn,
+//! no YAML parser): the `eventcat` crate re-exports it as `eventcat::validate` and adds
+//! registries compiled from a catalog.
 //!
 //! - [`Registry`]: every (event, version) schema compiled once with `jsonschema` (draft 2020-12,
 //!   formats asserted), looked up by `event_name` and `version` in a map built once; shared by
@@ -26,17 +29,19 @@
 
 mod input;
 mod parse;
-pub mod privacy;
 mod registry;
 mod report;
+pub mod schema_files;
 mod stream;
 mod verdict;
+
+pub use eventcat_runtime::privacy;
 
 pub use input::{Input, InputFormat};
 pub use parse::{MAX_DEPTH, ParseError};
 pub use registry::{
     CompiledSchema, EVENT_NAME_KEY, Registry, RegistryError, SchemaId, SchemaSource, VERSION_KEY,
-    catalog_sources, percent_decode, read_dir_sources,
+    percent_decode, read_dir_sources,
 };
 pub use report::{ErrorCount, EventCount, FileSummary, Location, Notice, ReportFormat, Summary};
 pub use stream::{
@@ -44,6 +49,3 @@ pub use stream::{
     run, thread_count,
 };
 pub use verdict::{Invalid, MAX_SHOWN, PayloadError, Verdict, rules};
-
-#[cfg(test)]
-mod tests;

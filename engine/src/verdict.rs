@@ -111,7 +111,7 @@ pub mod rules {
     pub const UNKNOWN_EVENT: &str = "envelope:unknown_event";
     /// A known event at a version the registry does not hold.
     pub const UNKNOWN_VERSION: &str = "envelope:unknown_version";
-    pub use super::super::privacy::{RULE_ANONYMIZED_IP, RULE_ENVIRONMENT, RULE_HASHED};
+    pub use crate::privacy::{RULE_ANONYMIZED_IP, RULE_ENVIRONMENT, RULE_HASHED};
 }
 
 /// The longest value text a report shows; longer values are cut with `…`.

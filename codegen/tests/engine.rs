@@ -7,31 +7,28 @@ use std::sync::{Arc, OnceLock};
 
 use serde_json::{Value, json};
 
-use super::*;
-use crate::sample::{InvalidKind, Sampler};
+use eventcat::sample::{InvalidKind, Sampler};
+use eventcat::validate::*;
 
 fn codegen() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-fn catalog(dir: &Path) -> crate::ir::Catalog {
-    crate::ir::lower(&crate::load(dir).unwrap()).unwrap()
+fn catalog(dir: &Path) -> eventcat::ir::Catalog {
+    eventcat::ir::lower(&eventcat::load(dir).unwrap()).unwrap()
 }
 
-fn bundled() -> &'static (crate::ir::Catalog, Arc<Registry>) {
-    static BUNDLED: OnceLock<(crate::ir::Catalog, Arc<Registry>)> = OnceLock::new();
+fn bundled() -> &'static (eventcat::ir::Catalog, Arc<Registry>) {
+    static BUNDLED: OnceLock<(eventcat::ir::Catalog, Arc<Registry>)> = OnceLock::new();
     BUNDLED.get_or_init(|| {
         let dir = codegen().join("../catalog");
-        (
-            catalog(&dir),
-            Arc::new(Registry::from_catalog(&dir).unwrap()),
-        )
+        (catalog(&dir), Arc::new(catalog_registry(&dir).unwrap()))
     })
 }
 
 fn mini() -> &'static Registry {
     static MINI: OnceLock<Registry> = OnceLock::new();
-    MINI.get_or_init(|| Registry::from_catalog(&codegen().join("tests/fixtures/mini")).unwrap())
+    MINI.get_or_init(|| catalog_registry(&codegen().join("tests/fixtures/mini")).unwrap())
 }
 
 fn errors(verdict: &Verdict) -> Vec<(String, String)> {
@@ -314,8 +311,7 @@ fn run_text(
     chunk: usize,
     format: ReportFormat,
 ) -> (Summary, String, String, String) {
-    let registry =
-        Arc::new(Registry::from_catalog(&codegen().join("tests/fixtures/mini")).unwrap());
+    let registry = Arc::new(catalog_registry(&codegen().join("tests/fixtures/mini")).unwrap());
     let mut report = Vec::new();
     let mut good = Vec::new();
     let mut bad = Vec::new();
@@ -486,7 +482,7 @@ fn json_arrays_and_documents() {
 fn the_registry_reads_a_schemas_folder_with_several_versions() {
     let dir = tempfile::tempdir().unwrap();
     let mut catalog = catalog(&codegen().join("tests/fixtures/mini"));
-    let write = |catalog: &crate::ir::Catalog| {
+    let write = |catalog: &eventcat::ir::Catalog| {
         for source in catalog_sources(catalog, "test") {
             let path = dir
                 .path()
@@ -576,8 +572,7 @@ fn the_pipeline_never_waits_for_nothing() {
     text.push_str(&format!("{}\n", checkout()).repeat(lines - 1));
     let (done_tx, done_rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
-        let registry =
-            Arc::new(Registry::from_catalog(&codegen().join("tests/fixtures/mini")).unwrap());
+        let registry = Arc::new(catalog_registry(&codegen().join("tests/fixtures/mini")).unwrap());
         for threads in [2, 3, 4] {
             let options = Options {
                 threads,

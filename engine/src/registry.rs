@@ -9,8 +9,8 @@ use jsonschema::{ValidationError, Validator};
 use serde_json::Value;
 
 use super::parse::{self, ParseError, push_segment};
-use super::privacy::{ANONYMIZED_IPV4_PATTERN, HASHED_PATTERN, PrivacyKind, RULE_ENVIRONMENT};
 use super::verdict::{Invalid, PayloadError, Verdict, one_of, rules, shorten, show, typed};
+use crate::privacy::{ANONYMIZED_IPV4_PATTERN, HASHED_PATTERN, PrivacyKind, RULE_ENVIRONMENT};
 
 /// The envelope keys a payload is dispatched on.
 pub const EVENT_NAME_KEY: &str = "event_name";
@@ -199,19 +199,6 @@ impl Registry {
             )));
         }
         Self::new(sources)
-    }
-
-    /// The schemas of a catalog, compiled in memory (load, lint, lower, emit).
-    pub fn from_catalog(dir: &Path) -> Result<Self, RegistryError> {
-        let loaded = crate::load(dir).map_err(|e| RegistryError::Catalog(e.to_string()))?;
-        let catalog = crate::ir::lower(&loaded).map_err(|e| {
-            RegistryError::Catalog(format!(
-                "{}: {e} (run `eventcat lint --catalog {}`)",
-                dir.display(),
-                dir.display()
-            ))
-        })?;
-        Self::new(catalog_sources(&catalog, &dir.display().to_string()))
     }
 
     pub fn len(&self) -> usize {
@@ -742,20 +729,6 @@ fn position(message: &str, line: usize, column: usize) -> String {
     } else {
         format!("{message} at line {line} column {column} of the payload")
     }
-}
-
-/// The schema sources of a lowered catalog.
-pub fn catalog_sources(catalog: &crate::ir::Catalog, origin: &str) -> Vec<SchemaSource> {
-    catalog
-        .events
-        .values()
-        .map(|event| SchemaSource {
-            event: event.name.clone(),
-            version: event.version.to_string(),
-            schema: crate::emit::json_schema::event_schema(catalog, event).to_string(),
-            origin: format!("{origin} ({} {})", event.name, event.version),
-        })
-        .collect()
 }
 
 /// The sources below a `schemas/` folder: `<event>/<version>.json`, names percent-decoded.

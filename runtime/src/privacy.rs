@@ -53,16 +53,19 @@ impl PrivacyKind {
     }
 }
 
+/// The rule reported for a value that is not an anonymized IP.
 pub const RULE_ANONYMIZED_IP: &str = "privacy:anonymized_ip";
+/// The rule reported for a value that is not a SHA-256 digest.
 pub const RULE_HASHED: &str = "privacy:hashed";
+/// The rule reported for a field sent in an environment it is restricted from.
 pub const RULE_ENVIRONMENT: &str = "privacy:environment";
 
-/// The pattern the schemas carry for anonymized IPv4 addresses: a dotted quad (no leading zeros)
-/// whose last octet is 0.
-pub const ANONYMIZED_IPV4_PATTERN: &str = crate::emit::json_schema::ANONYMIZED_IPV4_PATTERN;
+/// The pattern the schemas carry for anonymized IPv4 addresses: a dotted quad (decimal octets
+/// 0-255, no leading zeros) whose last octet is 0.
+pub const ANONYMIZED_IPV4_PATTERN: &str = r"^(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])(?:\.(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])){2}\.0$";
 
-/// The pattern the schemas carry for hashed values.
-pub const HASHED_PATTERN: &str = crate::emit::json_schema::HASHED_PATTERN;
+/// The pattern the schemas carry for hashed values: a SHA-256 digest in lowercase hex.
+pub const HASHED_PATTERN: &str = "^[0-9a-f]{64}$";
 
 /// IPv4: four decimal octets without leading zeros (Rust's and the JSON Schema `ipv4` format's
 /// form) and the last one 0. IPv6: any RFC 4291 text form `std` parses (compressed `::`,
