@@ -330,8 +330,7 @@ fn run_text(
         &options,
         Outputs {
             report: &mut report,
-            good: Some(&mut good),
-            bad: Some(&mut bad),
+            sink: Some(&mut NdjsonSink::new(Some(&mut good), Some(&mut bad))),
         },
     )
     .unwrap();
@@ -589,8 +588,7 @@ fn the_pipeline_never_waits_for_nothing() {
                 &options,
                 Outputs {
                     report: &mut sink,
-                    good: None,
-                    bad: None,
+                    sink: None,
                 },
             )
             .unwrap();

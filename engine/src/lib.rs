@@ -32,6 +32,7 @@ mod parse;
 mod registry;
 mod report;
 pub mod schema_files;
+mod sink;
 mod stream;
 mod verdict;
 
@@ -44,6 +45,7 @@ pub use registry::{
     percent_decode, read_dir_sources,
 };
 pub use report::{ErrorCount, EventCount, FileSummary, Location, Notice, ReportFormat, Summary};
+pub use sink::{At, BadRow, Good, NdjsonSink, NullSink, Sink, deliver};
 pub use stream::{
     DEFAULT_CHUNK_BYTES, DEFAULT_MAX_LINE_BYTES, Options, Outputs, Progress, ProgressFn, RunError,
     run, thread_count,

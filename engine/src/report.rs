@@ -453,63 +453,6 @@ fn github_property(text: &str) -> String {
     github_data(text).replace(':', "%3A").replace(',', "%2C")
 }
 
-/// A bad row: the reasons and the original line, so nothing is lost. A line that is not UTF-8
-/// is also given as `payload_base64` (its `payload` is a lossy rendering); a line over the size
-/// limit was not kept: `payload` is null and `payload_bytes` says how long it was.
-pub(crate) fn render_bad_row(
-    file: &str,
-    line: u64,
-    invalid: &Invalid,
-    raw: Option<&[u8]>,
-    bytes: u64,
-    out: &mut Vec<u8>,
-) {
-    let mut row = serde_json::Map::new();
-    row.insert("file".into(), file.into());
-    row.insert("line".into(), line.into());
-    row.insert("event".into(), json!(invalid.event));
-    row.insert("version".into(), json!(invalid.version));
-    row.insert("errors".into(), errors_json(&invalid.errors));
-    match raw {
-        Some(raw) => match std::str::from_utf8(raw) {
-            Ok(text) => {
-                row.insert("payload".into(), text.into());
-            }
-            Err(_) => {
-                row.insert(
-                    "payload".into(),
-                    String::from_utf8_lossy(raw).into_owned().into(),
-                );
-                row.insert("payload_base64".into(), base64(raw).into());
-            }
-        },
-        None => {
-            row.insert("payload".into(), Value::Null);
-            row.insert("payload_bytes".into(), bytes.into());
-        }
-    }
-    let _ = serde_json::to_writer(&mut *out, &Value::Object(row));
-    out.push(b'\n');
-}
-
-fn base64(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let n = (u32::from(chunk[0]) << 16)
-            | (u32::from(*chunk.get(1).unwrap_or(&0)) << 8)
-            | u32::from(*chunk.get(2).unwrap_or(&0));
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
-}
-
 /// What comes before the first report entry.
 pub(crate) fn write_header(format: ReportFormat, w: &mut dyn Write) -> io::Result<()> {
     match format {
@@ -658,22 +601,6 @@ fn first(notice: &Notice) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn base64_matches_rfc_4648() {
-        for (raw, encoded) in [
-            (&b""[..], ""),
-            (b"f", "Zg=="),
-            (b"fo", "Zm8="),
-            (b"foo", "Zm9v"),
-            (b"foob", "Zm9vYg=="),
-            (b"fooba", "Zm9vYmE="),
-            (b"foobar", "Zm9vYmFy"),
-            (b"\xff\xfe", "//4="),
-        ] {
-            assert_eq!(base64(raw), encoded);
-        }
-    }
 
     #[test]
     fn github_escaping() {

@@ -19,6 +19,7 @@ use std::sync::{Arc, Mutex};
 use super::input::{Chunker, Input, InputFormat, Piece, PieceKind, UnitProblem, is_ws};
 use super::registry::{Registry, utf8_error};
 use super::report::{self, FileSummary, ReportFormat, Summary, Tally};
+use super::sink::{self, At, Sink};
 use super::verdict::{Invalid, PayloadError, Verdict, rules};
 
 /// Progress, as the writer sees it.
@@ -81,19 +82,18 @@ impl Default for Options {
     }
 }
 
-/// Where a run writes. `good` gets every valid payload, `bad` a row for every other line (or
-/// payload), each in input order: together they hold every input line exactly once.
+/// Where a run writes: the report, and the sink, which gets every valid payload and a bad row
+/// for every other line (or payload), in input order: together they hold every input line
+/// exactly once. The sink is flushed after each piece of input.
 pub struct Outputs<'a> {
     pub report: &'a mut dyn Write,
-    pub good: Option<&'a mut dyn Write>,
-    pub bad: Option<&'a mut dyn Write>,
+    pub sink: Option<&'a mut dyn Sink>,
 }
 
 impl std::fmt::Debug for Outputs<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Outputs")
-            .field("good", &self.good.is_some())
-            .field("bad", &self.bad.is_some())
+            .field("sink", &self.sink.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -130,8 +130,7 @@ pub fn run(
         registry,
         files: inputs.iter().map(|i| i.name.clone()).collect(),
         format: options.format,
-        good: outputs.good.is_some(),
-        bad: outputs.bad.is_some(),
+        sink: outputs.sink.is_some(),
         max_line: options.max_line_bytes,
         pool: Mutex::new(Vec::new()),
     });
@@ -184,11 +183,8 @@ pub fn run(
     report::write_summary(options.format, &summary, any_items, writer.outputs.report)
         .map_err(RunError::Output)?;
     writer.outputs.report.flush().map_err(RunError::Output)?;
-    for out in [writer.outputs.good, writer.outputs.bad]
-        .into_iter()
-        .flatten()
-    {
-        out.flush().map_err(RunError::Output)?;
+    if let Some(sink) = writer.outputs.sink {
+        sink.flush().map_err(RunError::Output)?;
     }
     Ok(summary)
 }
@@ -347,8 +343,8 @@ struct Context {
     registry: Arc<Registry>,
     files: Vec<String>,
     format: ReportFormat,
-    good: bool,
-    bad: bool,
+    /// A sink wants the verdicts (else only the report and the tally are kept).
+    sink: bool,
     max_line: usize,
     /// Output buffers to reuse.
     pool: Mutex<Vec<Vec<u8>>>,
@@ -435,9 +431,18 @@ impl Reader {
 struct Processed {
     data: Vec<u8>,
     report: Vec<u8>,
-    good: Vec<u8>,
-    bad: Vec<u8>,
+    /// The verdicts, in input order, when a sink wants them.
+    records: Vec<Record>,
     tally: Tally,
+}
+
+/// One verdict of a piece, for the sink: where the payload is in the piece's data (`None`
+/// when it was skipped unread), and its size.
+struct Record {
+    line: u64,
+    range: Option<std::ops::Range<usize>>,
+    bytes: u64,
+    verdict: Verdict,
 }
 
 struct Writer<'o, 'p> {
@@ -474,13 +479,25 @@ impl Writer<'_, '_> {
                 .write_all(report)
                 .map_err(RunError::Output)?;
         }
-        if let Some(good) = self.outputs.good.as_mut() {
-            good.write_all(&processed.good).map_err(RunError::Output)?;
-            good.flush().map_err(RunError::Output)?;
-        }
-        if let Some(bad) = self.outputs.bad.as_mut() {
-            bad.write_all(&processed.bad).map_err(RunError::Output)?;
-            bad.flush().map_err(RunError::Output)?;
+        if let Some(sink) = self.outputs.sink.as_mut() {
+            let file = context.files[processed.tally.file as usize].as_str();
+            for record in &processed.records {
+                let at = At::File {
+                    file: file.into(),
+                    line: record.line,
+                };
+                let payload = record.range.clone().map(|r| &processed.data[r]);
+                sink::deliver(
+                    &context.registry,
+                    &mut **sink,
+                    at,
+                    payload,
+                    record.bytes,
+                    &record.verdict,
+                )
+                .map_err(RunError::Output)?;
+            }
+            sink.flush().map_err(RunError::Output)?;
         }
         // Reports reach a pipe piece by piece (`tail -f | eventcat-validate` reports as lines
         // arrive); a piece with nothing to say costs nothing.
@@ -495,9 +512,7 @@ impl Writer<'_, '_> {
             file.invalid += tally.invalid;
         }
         self.tally.merge(tally);
-        for buffer in [processed.report, processed.good, processed.bad] {
-            context.give_back(buffer);
-        }
+        context.give_back(processed.report);
         if let Some(progress) = self.progress {
             progress(&Progress {
                 bytes_read: self.read.load(Ordering::Relaxed),
@@ -514,8 +529,7 @@ impl Writer<'_, '_> {
 fn process(piece: Piece, context: &Context) -> Processed {
     let mut out = Processed {
         report: context.buffer(),
-        good: context.buffer(),
-        bad: context.buffer(),
+        records: Vec::new(),
         tally: Tally::new(piece.file),
         data: Vec::new(),
     };
@@ -527,7 +541,7 @@ fn process(piece: Piece, context: &Context) -> Processed {
             let text = std::str::from_utf8(&piece.data).ok();
             piece.for_each_line(*first_line, |line, bytes, start| {
                 let text = text.map(|t| &t[start..start + bytes.len()]);
-                validate_line(context, file, line, bytes, text, &mut out);
+                validate_line(context, file, line, bytes, start, text, &mut out);
             });
         }
         PieceKind::Units(units) => {
@@ -563,7 +577,7 @@ fn process(piece: Piece, context: &Context) -> Processed {
                     context,
                     file,
                     unit.line,
-                    Some(bytes),
+                    Some(unit.start..unit.end),
                     bytes.len() as u64,
                     verdict,
                     &mut out,
@@ -707,6 +721,7 @@ fn validate_line(
     file: &str,
     line: u64,
     raw: &[u8],
+    start: usize,
     text: Option<&str>,
     out: &mut Processed,
 ) {
@@ -722,11 +737,13 @@ fn validate_line(
     if bom {
         out.tally.note_bom(file, line);
     }
+    // The payload is the line less its byte order mark and `\r`.
+    let from = start + if bom { BOM.len() } else { 0 };
     record(
         context,
         file,
         line,
-        Some(payload),
+        Some(from..from + payload.len()),
         payload.len() as u64,
         verdict,
         out,
@@ -737,38 +754,25 @@ fn record(
     context: &Context,
     file: &str,
     line: u64,
-    raw: Option<&[u8]>,
+    range: Option<std::ops::Range<usize>>,
     bytes: u64,
     verdict: Verdict,
     out: &mut Processed,
 ) {
-    match verdict {
-        Verdict::Valid { schema } => {
-            out.tally.valid(schema);
-            if context.good {
-                if let Some(raw) = raw {
-                    let start = out.good.len();
-                    out.good.extend_from_slice(raw);
-                    // A pretty-printed JSON-mode payload goes on one line: line breaks in valid
-                    // JSON are whitespace between tokens (strings cannot hold raw ones).
-                    if memchr::memchr2(b'\n', b'\r', raw).is_some() {
-                        for byte in &mut out.good[start..] {
-                            if *byte == b'\n' || *byte == b'\r' {
-                                *byte = b' ';
-                            }
-                        }
-                    }
-                    out.good.push(b'\n');
-                }
-            }
-        }
+    match &verdict {
+        Verdict::Valid { schema } => out.tally.valid(*schema),
         Verdict::Invalid(invalid) => {
-            out.tally.invalid(&invalid);
-            report::render_invalid(context.format, file, line, &invalid, &mut out.report);
-            if context.bad {
-                report::render_bad_row(file, line, &invalid, raw, bytes, &mut out.bad);
-            }
+            out.tally.invalid(invalid);
+            report::render_invalid(context.format, file, line, invalid, &mut out.report);
         }
+    }
+    if context.sink {
+        out.records.push(Record {
+            line,
+            range,
+            bytes,
+            verdict,
+        });
     }
 }
 

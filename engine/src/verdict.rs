@@ -55,7 +55,7 @@ pub struct Invalid {
 }
 
 /// One broken rule.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PayloadError {
     /// JSON pointer (RFC 6901) to the offending value; for a missing property, the pointer it
     /// would have; `""` for the whole payload.

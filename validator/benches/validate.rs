@@ -106,8 +106,7 @@ fn bench(c: &mut Criterion) {
                     &options,
                     Outputs {
                         report: &mut sink,
-                        good: None,
-                        bad: None,
+                        sink: None,
                     },
                 )
                 .expect("a run");

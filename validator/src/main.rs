@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use clap::{Parser, ValueEnum};
 use eventcat_engine::{
-    self as validate, Input, InputFormat, Options, Outputs, Registry, ReportFormat,
+    self as validate, Input, InputFormat, NdjsonSink, Options, Outputs, Registry, ReportFormat,
 };
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
@@ -112,8 +112,8 @@ fn run(args: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
     } else {
         args.files.iter().map(|f| Input::from_arg(f)).collect()
     };
-    let mut good = args.good.as_deref().map(create).transpose()?;
-    let mut bad = args.bad.as_deref().map(create).transpose()?;
+    let good = args.good.as_deref().map(create).transpose()?;
+    let bad = args.bad.as_deref().map(create).transpose()?;
 
     let bar = progress_bar(&args, &inputs);
     let stdout = io::stdout().lock();
@@ -147,10 +147,10 @@ fn run(args: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
         }),
         ..Options::default()
     };
+    let mut sink = (good.is_some() || bad.is_some()).then(|| NdjsonSink::new(good, bad));
     let outputs = Outputs {
         report: &mut report,
-        good: good.as_mut().map(|w| w as &mut dyn Write),
-        bad: bad.as_mut().map(|w| w as &mut dyn Write),
+        sink: sink.as_mut().map(|s| s as &mut dyn validate::Sink),
     };
     let result = validate::run(registry, inputs, &options, outputs);
     if let Some(bar) = &bar {
