@@ -96,6 +96,7 @@ pub fn generate(catalog_dir: &Path, out_dir: &Path, mode: Mode) -> Result<Report
         .filter(|f| !f.path.starts_with(&format!("{SCHEMAS_DIR}/")))
         .collect();
     files.extend(json_schema::files_with_history(&catalog, &history));
+    files.extend(emit::sql::files(&catalog, &history));
     files.sort_by(|a, b| a.path.cmp(&b.path));
 
     // A published current version stays byte for byte as first written (the checks above proved

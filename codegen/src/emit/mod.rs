@@ -7,10 +7,12 @@
 //! | [`json_schema`] | one JSON Schema 2020-12 per event version, an index, and a union schema |
 //! | [`typescript`] | `index.d.ts` and its `package.json` |
 //! | [`markdown`] | `docs/catalog.md` |
+//! | [`sql`] | PostgreSQL DDL, migrations from the published versions, dbt sources (with the history, from `generate`) |
 
 pub mod json_schema;
 pub mod markdown;
 pub mod rust;
+pub mod sql;
 pub mod text;
 pub mod typescript;
 
