@@ -23,6 +23,7 @@ pub mod model;
 pub mod resolve;
 pub mod sample;
 pub mod span;
+pub mod suggest;
 #[cfg(feature = "validate")]
 pub mod validate;
 

@@ -24,6 +24,13 @@ fn check_group_orders(out: &mut Findings, loaded: &LoadedCatalog) {
                         && e.category_dir == category_id.value
                         && e.def.group.value == group_id.value
                 });
+                // A file that did not parse has its own findings; whether it belongs here
+                // cannot be told, so it is not reported again as a missing event.
+                let maybe_broken = loaded.broken_events.iter().any(|e| {
+                    e.likely_name() == entry.value
+                        && e.category_dir == category_id.value
+                        && e.group.as_deref().is_none_or(|g| g == group_id.value)
+                });
                 if !seen.insert(entry.value.as_str()) {
                     out.push(
                         Rule::OrderEntry,
@@ -34,7 +41,7 @@ fn check_group_orders(out: &mut Findings, loaded: &LoadedCatalog) {
                             entry.value, group_id.value
                         ),
                     );
-                } else if !in_group {
+                } else if !in_group && !maybe_broken {
                     out.push_help(
                         Rule::OrderEntry,
                         file,
