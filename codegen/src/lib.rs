@@ -15,6 +15,7 @@ pub mod catalog_schema;
 pub mod compat;
 pub mod diagnostics;
 pub mod emit;
+pub mod fmt;
 pub mod generate;
 pub mod ir;
 pub mod lint;

@@ -114,6 +114,7 @@ fn check_one(out: &mut Findings, file: &str, event: &LoadedEvent, catalog: Optio
         out.non_empty(file, "a usage entry", usage);
     }
     super::accepted::check_event(out, file, def);
+    check_placeholders(out, file, def);
 
     if let Some(catalog) = catalog {
         check_placement(out, file, event, catalog);
@@ -129,6 +130,37 @@ fn check_one(out: &mut Findings, file: &str, event: &LoadedEvent, catalog: Optio
             property_def,
             environments.as_deref(),
         );
+    }
+}
+
+/// `placeholder` for each text `eventcat new` left as `TODO: ...`.
+fn check_placeholders(out: &mut Findings, file: &str, def: &crate::model::EventDef) {
+    let texts = [
+        ("the description", &def.description),
+        ("the trigger", &def.trigger),
+    ]
+    .into_iter()
+    .chain(def.usage.iter().map(|u| ("a usage entry", u)))
+    .chain(
+        def.properties
+            .values()
+            .map(|p| ("a property description", &p.description)),
+    );
+    for (what, text) in texts {
+        if let Some(hint) = text.trim_start().strip_prefix("TODO") {
+            let hint = hint.trim_start_matches(':').trim();
+            out.push_help(
+                Rule::Placeholder,
+                file,
+                text.pos,
+                format!("{what} is still a placeholder"),
+                if hint.is_empty() {
+                    "write it".to_owned()
+                } else {
+                    format!("write {hint}")
+                },
+            );
+        }
     }
 }
 

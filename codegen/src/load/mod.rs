@@ -12,8 +12,8 @@ use crate::diagnostics::{Finding, Rule};
 use crate::model::{CatalogDef, EventDef};
 use crate::span::Pos;
 
-mod node;
-mod shape;
+pub(crate) mod node;
+pub(crate) mod shape;
 
 use shape::{FileKind, Shape};
 

@@ -29,7 +29,7 @@ pub(crate) enum FileKind {
 }
 
 impl FileKind {
-    fn schema(self) -> &'static Json {
+    pub(crate) fn schema(self) -> &'static Json {
         static CATALOG: OnceLock<Json> = OnceLock::new();
         static EVENT: OnceLock<Json> = OnceLock::new();
         match self {
