@@ -76,6 +76,7 @@ rules! {
     RestrictedRequired => "restricted-required", Error, "a property restricted to some environments that is not optional";
     OrderEntry => "order-entry", Error, "a group's `order` names an event that is not in the group, or names one twice";
     NameCollision => "name-collision", Error, "two names that become the same identifier in generated code (`type` and `type_`, `a-b` and `a_b`)";
+    Placeholder => "placeholder", Warning, "text still a `TODO:` placeholder, as `eventcat new` writes them";
     EnumAndExamples => "enum-with-examples", Warning, "a closed enum that also lists examples (the enum already says every value)";
 }
 

@@ -15,6 +15,7 @@ pub mod catalog_schema;
 pub mod compat;
 pub mod diagnostics;
 pub mod emit;
+pub mod fmt;
 pub mod generate;
 pub mod ir;
 pub mod lint;
@@ -23,6 +24,7 @@ pub mod model;
 pub mod resolve;
 pub mod sample;
 pub mod span;
+pub mod suggest;
 #[cfg(feature = "validate")]
 pub mod validate;
 

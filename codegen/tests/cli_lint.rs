@@ -78,7 +78,7 @@ fn a_broken_copy_reports_every_problem_with_its_place() {
         "user.page_view.yaml:2:9: error[yaml-syntax]",
         "user.login_copy.yaml:2:7: error[duplicate-event]: event `user.login` is already defined in",
         "user.logout.yaml:",
-        "error[unknown-type]: unknown variant `datetime`",
+        "error[unknown-type]: unknown type `datetime`; did you mean `date-time`?",
     ] {
         assert!(
             stdout.contains(expected),
@@ -148,4 +148,54 @@ fn the_readme_documents_every_rule() {
             "README.md has no row for rule `{rule}`"
         );
     }
+}
+
+/// The example: three typos in one event file give three located findings, each with its
+/// "did you mean", and nothing else (no missing `description`/`type`, no false `order-entry` in
+/// catalog.yaml for the event that did not parse).
+#[test]
+fn three_typos_in_one_file_give_three_findings_and_no_false_one() {
+    let dir = copy_catalog();
+    let path = dir.path().join("events/user/user.logout.yaml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let broken = text
+        .replacen("description: User logs out", "descripton: User logs out", 1)
+        .replacen(
+            "    type: string\n    description: Session identifier.",
+            "    typ: string\n    description: Session identifier.",
+            1,
+        )
+        .replacen("    pii: identifier", "    pi: identifier", 1);
+    assert_ne!(broken, text);
+    std::fs::write(&path, broken).unwrap();
+
+    let catalog = dir.path().to_str().unwrap();
+    let (code, json, _) = eventcat(&["lint", "--catalog", catalog, "--format", "json"]);
+    assert_eq!(code, 1, "{json}");
+    let document: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let found: Vec<String> = document["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let file = f["file"].as_str().unwrap();
+            let file = file.rsplit('/').next().unwrap();
+            format!(
+                "{file}:{}:{} {} {}",
+                f["line"],
+                f["column"],
+                f["rule"].as_str().unwrap(),
+                f["message"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [
+            "user.logout.yaml:5:1 unknown-key unknown key `descripton` in the event file; did you mean `description`?",
+            "user.logout.yaml:12:5 unknown-key unknown key `pi` in property `user_id`; did you mean `pii`?",
+            "user.logout.yaml:18:5 unknown-key unknown key `typ` in property `session_id`; did you mean `type`?",
+        ],
+        "{json}"
+    );
 }

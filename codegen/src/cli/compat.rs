@@ -48,7 +48,8 @@ pub struct CompatArgs {
 
 /// Exit 0: compatible and bumped right; 1: a failing change or bump (or lint errors); 2: usage,
 /// git or I/O errors.
-pub fn run(args: &CompatArgs) -> crate::Outcome {
+pub fn run(args: &CompatArgs, output: &super::output::Output) -> super::Outcome {
+    super::paths::catalog(&args.catalog)?;
     let request = Request {
         catalog: args.catalog.clone(),
         against: args.against.clone(),
@@ -66,7 +67,12 @@ pub fn run(args: &CompatArgs) -> crate::Outcome {
             Ok(report.ok)
         }
         Outcome::Invalid(loaded, findings) => {
-            crate::report::print_findings(&loaded, &findings, crate::Format::Human);
+            let format = match args.format {
+                Format::Json => super::Format::Json,
+                Format::Github => super::Format::Github,
+                Format::Human => super::Format::Human,
+            };
+            super::findings::print_findings(&loaded, &findings, format, output);
             eprintln!("error: fix the catalog's lint errors before checking compatibility");
             Ok(false)
         }

@@ -34,7 +34,7 @@ pub struct SampleArgs {
     pub labels: Option<PathBuf>,
 }
 
-pub fn run(args: &SampleArgs) -> crate::Outcome {
+pub fn run(args: &SampleArgs) -> super::Outcome {
     if !(0.0..=1.0).contains(&args.invalid_ratio) {
         return Err(format!(
             "--invalid-ratio must be between 0 and 1, not {}",
@@ -42,6 +42,7 @@ pub fn run(args: &SampleArgs) -> crate::Outcome {
         )
         .into());
     }
+    super::paths::catalog(&args.catalog)?;
     let loaded = eventcat::load(&args.catalog)?;
     let catalog = eventcat::ir::lower(&loaded).map_err(|e| {
         format!(

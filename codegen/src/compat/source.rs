@@ -90,8 +90,10 @@ pub enum SourceError {
     Git { command: String, message: String },
     #[error("`{}` is not inside a git repository, so `--against {rev}` cannot be read; pass a catalog folder instead", dir.display())]
     NotInRepository { dir: PathBuf, rev: String },
-    #[error("unknown git revision `{0}`")]
+    #[error("unknown git revision `{0}` (and no folder of that name exists here)")]
     UnknownRevision(String),
+    #[error("`{}` is not a folder (looked in {}) and not a git revision either; pass an existing catalog folder or a revision such as HEAD~1", path.display(), cwd.display())]
+    NoSuchFolder { path: PathBuf, cwd: PathBuf },
     #[error("cannot read `{}`: {source}", path.display())]
     Io {
         path: PathBuf,
@@ -130,8 +132,29 @@ pub fn read_old(against: &Against, catalog_dir: &Path) -> Result<Option<OldCatal
                 file_prefix,
             }))
         }
-        Against::Git(rev) => read_revision(rev, catalog_dir),
+        Against::Git(rev) => match read_revision(rev, catalog_dir) {
+            Err(SourceError::UnknownRevision(rev)) if looks_like_path(&rev) => {
+                Err(SourceError::NoSuchFolder {
+                    path: PathBuf::from(rev),
+                    cwd: std::env::current_dir().unwrap_or_default(),
+                })
+            }
+            other => other,
+        },
     }
+}
+
+/// Whether an `--against` value that is no revision was meant as a folder: it is absolute,
+/// starts with `.` or `~`, or ends with a path separator. (`origin/main` has a `/` too, so a
+/// separator inside is not enough.)
+fn looks_like_path(text: &str) -> bool {
+    let path = Path::new(text);
+    path.is_absolute()
+        || text.starts_with('.')
+        || text.starts_with('~')
+        || text.ends_with('/')
+        || text.ends_with('\\')
+        || path.exists()
 }
 
 fn read_revision(rev: &str, catalog_dir: &Path) -> Result<Option<OldCatalog>, SourceError> {

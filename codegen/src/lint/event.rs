@@ -24,6 +24,13 @@ fn check_group_orders(out: &mut Findings, loaded: &LoadedCatalog) {
                         && e.category_dir == category_id.value
                         && e.def.group.value == group_id.value
                 });
+                // A file that did not parse has its own findings; whether it belongs here
+                // cannot be told, so it is not reported again as a missing event.
+                let maybe_broken = loaded.broken_events.iter().any(|e| {
+                    e.likely_name() == entry.value
+                        && e.category_dir == category_id.value
+                        && e.group.as_deref().is_none_or(|g| g == group_id.value)
+                });
                 if !seen.insert(entry.value.as_str()) {
                     out.push(
                         Rule::OrderEntry,
@@ -34,7 +41,7 @@ fn check_group_orders(out: &mut Findings, loaded: &LoadedCatalog) {
                             entry.value, group_id.value
                         ),
                     );
-                } else if !in_group {
+                } else if !in_group && !maybe_broken {
                     out.push_help(
                         Rule::OrderEntry,
                         file,
@@ -107,6 +114,7 @@ fn check_one(out: &mut Findings, file: &str, event: &LoadedEvent, catalog: Optio
         out.non_empty(file, "a usage entry", usage);
     }
     super::accepted::check_event(out, file, def);
+    check_placeholders(out, file, def);
 
     if let Some(catalog) = catalog {
         check_placement(out, file, event, catalog);
@@ -122,6 +130,37 @@ fn check_one(out: &mut Findings, file: &str, event: &LoadedEvent, catalog: Optio
             property_def,
             environments.as_deref(),
         );
+    }
+}
+
+/// `placeholder` for each text `eventcat new` left as `TODO: ...`.
+fn check_placeholders(out: &mut Findings, file: &str, def: &crate::model::EventDef) {
+    let texts = [
+        ("the description", &def.description),
+        ("the trigger", &def.trigger),
+    ]
+    .into_iter()
+    .chain(def.usage.iter().map(|u| ("a usage entry", u)))
+    .chain(
+        def.properties
+            .values()
+            .map(|p| ("a property description", &p.description)),
+    );
+    for (what, text) in texts {
+        if let Some(hint) = text.trim_start().strip_prefix("TODO") {
+            let hint = hint.trim_start_matches(':').trim();
+            out.push_help(
+                Rule::Placeholder,
+                file,
+                text.pos,
+                format!("{what} is still a placeholder"),
+                if hint.is_empty() {
+                    "write it".to_owned()
+                } else {
+                    format!("write {hint}")
+                },
+            );
+        }
     }
 }
 

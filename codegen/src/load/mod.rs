@@ -12,6 +12,11 @@ use crate::diagnostics::{Finding, Rule};
 use crate::model::{CatalogDef, EventDef};
 use crate::span::Pos;
 
+pub(crate) mod node;
+pub(crate) mod shape;
+
+use shape::{FileKind, Shape};
+
 /// The name of the catalog-wide file at the root of a catalog folder.
 pub const CATALOG_FILE: &str = "catalog.yaml";
 /// The folder holding one subfolder per category.
@@ -52,6 +57,30 @@ pub struct LoadedEvent {
     pub def: EventDef,
 }
 
+/// An event file whose shape is wrong (it did not deserialize): its problems are findings, and
+/// rules about other files treat it as present, so that it causes no follow-on findings (an
+/// `order` entry naming it is not "an event that does not exist").
+#[derive(Debug, Clone)]
+pub struct BrokenEvent {
+    /// Index into [`LoadedCatalog::sources`].
+    pub source: usize,
+    /// The category folder the file is in.
+    pub category_dir: String,
+    /// The file name without `.yaml`.
+    pub file_stem: String,
+    /// Its `name`, when that much could be read.
+    pub name: Option<String>,
+    /// Its `group`, when that much could be read.
+    pub group: Option<String>,
+}
+
+impl BrokenEvent {
+    /// The name the event most likely has: its `name`, else its file's stem.
+    pub fn likely_name(&self) -> &str {
+        self.name.as_deref().unwrap_or(&self.file_stem)
+    }
+}
+
 /// Everything read from a catalog folder, parsed or not.
 #[derive(Debug, Clone)]
 pub struct LoadedCatalog {
@@ -60,6 +89,8 @@ pub struct LoadedCatalog {
     /// `catalog.yaml` and its index in `sources`, when it exists and parsed.
     pub catalog: Option<(usize, CatalogDef)>,
     pub events: Vec<LoadedEvent>,
+    /// Event files that did not parse (their findings are in `findings`).
+    pub broken_events: Vec<BrokenEvent>,
     /// Problems found while reading: syntax errors, unknown keys, misplaced files.
     pub findings: Vec<Finding>,
 }
@@ -87,13 +118,14 @@ pub fn load(root: &Path) -> Result<LoadedCatalog, LoadError> {
         sources: Vec::new(),
         catalog: None,
         events: Vec::new(),
+        broken_events: Vec::new(),
         findings: Vec::new(),
     };
 
     let catalog_path = root.join(CATALOG_FILE);
     if catalog_path.is_file() {
         let index = loaded.add_source(root, CATALOG_FILE)?;
-        if let Some(def) = loaded.parse::<CatalogDef>(index) {
+        if let Ok(def) = loaded.parse::<CatalogDef>(index, FileKind::Catalog) {
             loaded.catalog = Some((index, def));
         }
     } else {
@@ -130,13 +162,20 @@ pub fn load(root: &Path) -> Result<LoadedCatalog, LoadError> {
             .or_else(|| file.strip_suffix(".yml"))
             .unwrap_or(file)
             .to_owned();
-        if let Some(def) = loaded.parse::<EventDef>(index) {
-            loaded.events.push(LoadedEvent {
+        match loaded.parse::<EventDef>(index, FileKind::Event) {
+            Ok(def) => loaded.events.push(LoadedEvent {
                 source: index,
                 category_dir,
                 file_stem,
                 def,
-            });
+            }),
+            Err(shape) => loaded.broken_events.push(BrokenEvent {
+                source: index,
+                category_dir,
+                file_stem,
+                name: shape.name,
+                group: shape.group,
+            }),
         }
     }
     Ok(loaded)
@@ -174,15 +213,21 @@ impl LoadedCatalog {
         Ok(self.sources.len() - 1)
     }
 
-    /// Deserializes a source, turning a failure into a located finding.
-    fn parse<T: DeserializeOwned>(&mut self, index: usize) -> Option<T> {
+    /// Deserializes a source. On failure, every shape problem of the file becomes a located
+    /// finding (serde's own error, which is only the first, when the walk finds none or the
+    /// YAML does not parse), and the error is what the walk could still read of the file.
+    fn parse<T: DeserializeOwned>(&mut self, index: usize, kind: FileKind) -> Result<T, Shape> {
         let source = &self.sources[index];
         match serde_saphyr::from_str::<T>(&source.text) {
-            Ok(value) => Some(value),
+            Ok(value) => Ok(value),
             Err(error) => {
-                let finding = yaml_finding(&source.display, &error);
-                self.findings.push(finding);
-                None
+                let mut shape = shape::check(&source.text, &source.display, kind);
+                if shape.findings.is_empty() {
+                    self.findings.push(yaml_finding(&source.display, &error));
+                } else {
+                    self.findings.append(&mut shape.findings);
+                }
+                Err(shape)
             }
         }
     }
