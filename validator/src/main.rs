@@ -1,6 +1,12 @@
 //! `eventcat-validate [FILES...]`: checks event payloads against the catalog's versioned JSON
 //! Schemas. Parses arguments, calls `eventcat::validate`, maps the result to an exit code:
 //! 0 every payload valid, 1 any invalid, 2 usage or I/O error.
+//!
+//! Front-ends over the same engine are subcommands (`eventcat-validate serve ...`), each in a
+//! module of its own; checking files stays the command without a subcommand.
+
+mod outputs;
+mod serve;
 
 use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Write};
@@ -8,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use clap::{Parser, ValueEnum};
+use clap::{Parser, Subcommand, ValueEnum};
 use eventcat_engine::{
     self as validate, Input, InputFormat, NdjsonSink, Options, Outputs, Registry, ReportFormat,
 };
@@ -21,7 +27,30 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 /// its `event_name` and `version`, plus the catalog's privacy rules. Every input line is
 /// accounted for. Exit status: 0 all valid, 1 any invalid, 2 usage or I/O error.
 #[derive(Debug, Parser)]
-#[command(name = "eventcat-validate", version)]
+#[command(
+    name = "eventcat-validate",
+    version,
+    args_conflicts_with_subcommands = true,
+    subcommand_negates_reqs = true
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    check: Args,
+}
+
+/// The front-ends other than checking files. Each is a module; adding one is a variant here
+/// and an arm in `main`.
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run an HTTP collector: validate events posted to /v1/events, keep them for a test API
+    /// (/micro/*) and a page (/), write good events and bad rows to outputs.
+    Serve(serve::Args),
+}
+
+/// Checking files (or stdin): the command without a subcommand.
+#[derive(Debug, clap::Args)]
 struct Args {
     /// Input files (`-` for stdin; stdin when none). `.gz` files and gzip data are decompressed.
     files: Vec<String>,
@@ -83,8 +112,12 @@ enum Layout {
 }
 
 fn main() -> ExitCode {
-    let args = Args::parse();
-    match run(args) {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Some(Command::Serve(args)) => serve::run(args),
+        None => run(cli.check),
+    };
+    match result {
         Ok(code) => code,
         Err(error) => {
             eprintln!("error: {error}");

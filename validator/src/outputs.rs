@@ -1,0 +1,189 @@
+//! Where a long-running front-end (`serve`, and later `consume`) writes good events and bad
+//! rows: an output spec per side (`--good SPEC`, `--bad SPEC`) opened into one
+//! [`Sink`](eventcat_engine::Sink).
+//!
+//! A spec is `-` (stdout) or a file path (NDJSON, appended to, rotated by size when asked).
+//! Other kinds of output (a JetStream subject, a PostgreSQL table) are further variants of
+//! [`OutputSpec`], each opened into a sink of its own; [`open`] puts the two sides together.
+//!
+//! Sinks are synchronous (they block on the disk, a broker or a database), so front-ends call
+//! them from one writer thread of their own, never from an async task.
+
+use std::fs::{File, OpenOptions};
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use eventcat_engine::{NdjsonSink, Sink};
+
+/// One side's output, as given on the command line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OutputSpec {
+    /// `-`: NDJSON on stdout.
+    Stdout,
+    /// An NDJSON file, appended to.
+    File(PathBuf),
+}
+
+impl FromStr for OutputSpec {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        if text == "-" {
+            return Ok(OutputSpec::Stdout);
+        }
+        if text.is_empty() {
+            return Err("an output is `-` (stdout) or a file path".to_owned());
+        }
+        let scheme = text.split_once("://").map(|(scheme, _)| scheme);
+        if let Some(scheme) =
+            scheme.filter(|s| s.chars().all(|c| c.is_ascii_alphanumeric() || c == '+'))
+        {
+            return Err(format!(
+                "{scheme}:// outputs are not supported; an output is `-` (stdout) or a file path"
+            ));
+        }
+        Ok(OutputSpec::File(PathBuf::from(text)))
+    }
+}
+
+/// How outputs are opened.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct OutputOptions {
+    /// Rotate a file once it holds at least this many bytes (at a flush, so one batch is never
+    /// split across two files). `None`: never.
+    pub rotate_bytes: Option<u64>,
+}
+
+/// The sink of both sides: good events to `good`, bad rows to `bad`; a side without a spec is
+/// not written.
+pub fn open(
+    good: Option<&OutputSpec>,
+    bad: Option<&OutputSpec>,
+    options: OutputOptions,
+) -> io::Result<Box<dyn Sink + Send>> {
+    let good = good.map(|spec| writer(spec, options)).transpose()?;
+    let bad = bad.map(|spec| writer(spec, options)).transpose()?;
+    Ok(Box::new(NdjsonSink::new(good, bad)))
+}
+
+type BoxWrite = Box<dyn Write + Send>;
+
+fn writer(spec: &OutputSpec, options: OutputOptions) -> io::Result<BoxWrite> {
+    Ok(match spec {
+        OutputSpec::Stdout => Box::new(BufWriter::with_capacity(1 << 16, io::stdout())),
+        OutputSpec::File(path) => Box::new(RotatingFile::open(path, options.rotate_bytes)?),
+    })
+}
+
+/// An NDJSON file opened for appending, moved aside to `<path>.<n>` (the first free `n` from
+/// 1) when it has reached the size limit at a flush, and opened anew.
+#[derive(Debug)]
+pub struct RotatingFile {
+    path: PathBuf,
+    file: BufWriter<File>,
+    size: u64,
+    limit: Option<u64>,
+}
+
+impl RotatingFile {
+    pub fn open(path: &Path, limit: Option<u64>) -> io::Result<Self> {
+        let file = append(path)?;
+        let size = file.metadata()?.len();
+        Ok(RotatingFile {
+            path: path.to_owned(),
+            file: BufWriter::with_capacity(1 << 16, file),
+            size,
+            limit,
+        })
+    }
+
+    fn rotate(&mut self) -> io::Result<()> {
+        let aside = (1u64..)
+            .map(|n| {
+                let mut name = self.path.clone().into_os_string();
+                name.push(format!(".{n}"));
+                PathBuf::from(name)
+            })
+            .find(|candidate| !candidate.exists())
+            .expect("some rotation number is free");
+        std::fs::rename(&self.path, &aside).map_err(|e| {
+            io::Error::new(
+                e.kind(),
+                format!(
+                    "cannot rotate {} to {}: {e}",
+                    self.path.display(),
+                    aside.display()
+                ),
+            )
+        })?;
+        self.file = BufWriter::with_capacity(1 << 16, append(&self.path)?);
+        self.size = 0;
+        Ok(())
+    }
+}
+
+fn append(path: &Path) -> io::Result<File> {
+    OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .map_err(|e| io::Error::new(e.kind(), format!("cannot open {}: {e}", path.display())))
+}
+
+impl Write for RotatingFile {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.file.write(buf)?;
+        self.size += n as u64;
+        Ok(n)
+    }
+
+    /// Writes what is buffered to the file (the operating system has it: it survives the
+    /// process, not a power cut), then rotates if the file is full.
+    fn flush(&mut self) -> io::Result<()> {
+        self.file.flush()?;
+        if self.limit.is_some_and(|limit| self.size >= limit) {
+            self.rotate()?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn specs_parse() {
+        for (text, spec) in [
+            ("-", Ok(OutputSpec::Stdout)),
+            ("good.ndjson", Ok(OutputSpec::File("good.ndjson".into()))),
+            ("./a://b", Ok(OutputSpec::File("./a://b".into()))),
+        ] {
+            assert_eq!(text.parse::<OutputSpec>(), spec, "{text}");
+        }
+        for text in ["", "nats://127.0.0.1:4222/events", "postgres://x/y"] {
+            assert!(text.parse::<OutputSpec>().is_err(), "{text}");
+        }
+    }
+
+    #[test]
+    fn a_full_file_is_rotated_at_a_flush_and_appended_to_otherwise() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("good.ndjson");
+        std::fs::write(&path, "old\n").unwrap();
+        let mut file = RotatingFile::open(&path, Some(10)).unwrap();
+        file.write_all(b"abc\n").unwrap();
+        file.flush().unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "old\nabc\n");
+        file.write_all(b"defgh\n").unwrap();
+        file.flush().unwrap();
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("good.ndjson.1")).unwrap(),
+            "old\nabc\ndefgh\n"
+        );
+        file.write_all(b"i\n").unwrap();
+        file.flush().unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "i\n");
+    }
+}

@@ -1,0 +1,352 @@
+//! A request body into events: the body forms (one JSON payload, a JSON array of payloads,
+//! NDJSON), gzip, and the limits; then a verdict per event from the engine.
+//!
+//! Limits are checked before anything is validated or written: a request over any limit is
+//! refused whole (`413`), so a client never has to work out which part of it was kept.
+
+use std::io::Read;
+use std::ops::Range;
+
+use eventcat_engine::{Registry, Verdict};
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+/// The limits on a request, after Segment's HTTP API.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub max_event_bytes: usize,
+    pub max_request_bytes: usize,
+    pub max_request_events: usize,
+}
+
+/// Why a request is refused before any event is looked at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// Over a limit (`413`); `limit` names it (`event_bytes`, `request_bytes`,
+    /// `request_events`).
+    TooLarge {
+        limit: &'static str,
+        message: String,
+    },
+    /// Not JSON (`400`), at a 1-based line and column of the (decompressed) body.
+    NotJson {
+        message: String,
+        line: usize,
+        column: usize,
+    },
+    /// A body that cannot be read at all (`400`): empty, or broken gzip.
+    Unreadable { message: String },
+    /// A content type or encoding the server does not take (`415`).
+    Unsupported { message: String },
+}
+
+/// How the payloads are laid out in the body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Form {
+    /// One JSON payload (`application/json`, `text/plain`, or no content type).
+    Json,
+    /// NDJSON (`application/x-ndjson`): one payload a line, the CLI's line rules.
+    Ndjson,
+}
+
+impl Form {
+    pub fn from_content_type(content_type: Option<&str>) -> Result<Form, Refusal> {
+        let Some(content_type) = content_type else {
+            return Ok(Form::Json);
+        };
+        let media = content_type
+            .split(';')
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_ascii_lowercase();
+        match media.as_str() {
+            "" | "application/json" | "text/plain" => Ok(Form::Json),
+            "application/x-ndjson" | "application/ndjson" | "application/jsonl" => Ok(Form::Ndjson),
+            _ => Err(Refusal::Unsupported {
+                message: format!(
+                    "content type {media:?}: send application/json (one payload or an array) \
+                     or application/x-ndjson"
+                ),
+            }),
+        }
+    }
+}
+
+/// The body, decompressed when `Content-Encoding` says gzip, within the request limit.
+pub fn decode_body(
+    encoding: Option<&str>,
+    body: axum::body::Bytes,
+    limits: &Limits,
+) -> Result<axum::body::Bytes, Refusal> {
+    let encoding = encoding.map(|e| e.trim().to_ascii_lowercase());
+    match encoding.as_deref() {
+        None | Some("identity") => Ok(body),
+        Some("gzip" | "x-gzip") => {
+            let mut out = Vec::new();
+            let max = limits.max_request_bytes as u64;
+            flate2::read::MultiGzDecoder::new(&body[..])
+                .take(max + 1)
+                .read_to_end(&mut out)
+                .map_err(|e| Refusal::Unreadable {
+                    message: format!("the body is not valid gzip data: {e}"),
+                })?;
+            if out.len() as u64 > max {
+                return Err(too_large_request(limits));
+            }
+            Ok(out.into())
+        }
+        Some(other) => Err(Refusal::Unsupported {
+            message: format!("content encoding {other:?}: send gzip or no encoding"),
+        }),
+    }
+}
+
+pub fn too_large_request(limits: &Limits) -> Refusal {
+    Refusal::TooLarge {
+        limit: "request_bytes",
+        message: format!(
+            "the request body is over {} bytes (--max-request-bytes)",
+            limits.max_request_bytes
+        ),
+    }
+}
+
+/// Where each payload is in the body, checked against the limits.
+pub fn split(body: &[u8], form: Form, limits: &Limits) -> Result<Vec<Range<usize>>, Refusal> {
+    let ranges = match form {
+        Form::Ndjson => lines(body),
+        Form::Json => json_payloads(body)?,
+    };
+    if ranges.is_empty() {
+        return Err(Refusal::Unreadable {
+            message:
+                "the body holds no event: send a JSON payload, an array of payloads, or NDJSON"
+                    .to_owned(),
+        });
+    }
+    if ranges.len() > limits.max_request_events {
+        return Err(Refusal::TooLarge {
+            limit: "request_events",
+            message: format!(
+                "the request has {} events, more than {} (--max-request-events)",
+                ranges.len(),
+                limits.max_request_events
+            ),
+        });
+    }
+    if let Some((index, range)) = ranges
+        .iter()
+        .enumerate()
+        .find(|(_, r)| r.len() > limits.max_event_bytes)
+    {
+        return Err(Refusal::TooLarge {
+            limit: "event_bytes",
+            message: format!(
+                "event {index} is {} bytes, more than {} (--max-event-bytes)",
+                range.len(),
+                limits.max_event_bytes
+            ),
+        });
+    }
+    Ok(ranges)
+}
+
+/// NDJSON lines without their `\n`; a final line without one counts, an empty body has none.
+fn lines(body: &[u8]) -> Vec<Range<usize>> {
+    let mut ranges = Vec::new();
+    let mut start = 0;
+    for end in memchr::memchr_iter(b'\n', body) {
+        ranges.push(start..end);
+        start = end + 1;
+    }
+    if start < body.len() {
+        ranges.push(start..body.len());
+    }
+    ranges
+}
+
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// One payload, or each element of an array: the JSON must be well-formed as a whole.
+fn json_payloads(body: &[u8]) -> Result<Vec<Range<usize>>, Refusal> {
+    let skip = if body.starts_with(BOM) { BOM.len() } else { 0 };
+    let text = &body[skip..];
+    let first = text.iter().find(|b| !b.is_ascii_whitespace());
+    let base = body.as_ptr() as usize;
+    let range_of = |raw: &RawValue| {
+        let start = raw.get().as_ptr() as usize - base;
+        start..start + raw.get().len()
+    };
+    let not_json = |error: serde_json::Error| Refusal::NotJson {
+        message: format!("the body is not JSON: {error}"),
+        line: error.line(),
+        column: error.column(),
+    };
+    match first {
+        None => Ok(Vec::new()),
+        Some(b'[') => {
+            let items: Vec<&RawValue> = serde_json::from_slice(text).map_err(not_json)?;
+            Ok(items.into_iter().map(range_of).collect())
+        }
+        Some(_) => {
+            let item: &RawValue = serde_json::from_slice(text).map_err(not_json)?;
+            Ok(vec![range_of(item)])
+        }
+    }
+}
+
+/// One event of a request, validated.
+#[derive(Debug)]
+pub struct Checked {
+    /// The payload in the body (for NDJSON, without a `\r` or byte order mark).
+    pub range: Range<usize>,
+    pub verdict: Verdict,
+    /// The payload's `event_id`, when it has a string one.
+    pub event_id: Option<String>,
+}
+
+/// A verdict for every payload, by the engine's rules (for NDJSON, the CLI's line rules).
+pub fn check(
+    registry: &Registry,
+    body: &[u8],
+    form: Form,
+    ranges: Vec<Range<usize>>,
+    max_event: usize,
+) -> Vec<Checked> {
+    let base = body.as_ptr() as usize;
+    ranges
+        .into_iter()
+        .map(|range| {
+            let (range, verdict) = match form {
+                Form::Json => {
+                    let verdict = registry.validate(&body[range.clone()]);
+                    (range, verdict)
+                }
+                Form::Ndjson => {
+                    let line = registry.validate_line(&body[range], max_event);
+                    let start = line.payload.as_ptr() as usize - base;
+                    (start..start + line.payload.len(), line.verdict)
+                }
+            };
+            let event_id = event_id(&body[range.clone()]);
+            Checked {
+                range,
+                verdict,
+                event_id,
+            }
+        })
+        .collect()
+}
+
+/// The `event_id` of a payload, read without building the payload's tree.
+fn event_id(payload: &[u8]) -> Option<String> {
+    #[derive(Deserialize)]
+    struct Id {
+        event_id: Option<serde_json::Value>,
+    }
+    match serde_json::from_slice::<Id>(payload).ok()?.event_id? {
+        serde_json::Value::String(id) => Some(id),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LIMITS: Limits = Limits {
+        max_event_bytes: 20,
+        max_request_bytes: 100,
+        max_request_events: 3,
+    };
+
+    fn texts(body: &str, form: Form) -> Result<Vec<&str>, Refusal> {
+        split(body.as_bytes(), form, &LIMITS)
+            .map(|ranges| ranges.into_iter().map(|r| &body[r]).collect())
+    }
+
+    #[test]
+    fn each_form_is_split_into_its_payloads() {
+        for (body, form, expected) in [
+            (r#"{"a":1}"#, Form::Json, vec![r#"{"a":1}"#]),
+            ("  {\"a\":1}\n", Form::Json, vec![r#"{"a":1}"#]),
+            ("\u{feff}{\"a\":1}", Form::Json, vec![r#"{"a":1}"#]),
+            (
+                r#"[{"a":1}, 2 ,"x"]"#,
+                Form::Json,
+                vec![r#"{"a":1}"#, "2", r#""x""#],
+            ),
+            (
+                "{\"a\":1}\n\n{\"b\"\n",
+                Form::Ndjson,
+                vec![r#"{"a":1}"#, "", r#"{"b""#],
+            ),
+            ("{}\r\n{}", Form::Ndjson, vec!["{}\r", "{}"]),
+        ] {
+            assert_eq!(texts(body, form).unwrap(), expected, "{body:?}");
+        }
+    }
+
+    #[test]
+    fn refusals_name_the_limit_or_position() {
+        let refusal = texts("{\"a\":\n  tru}", Form::Json).unwrap_err();
+        assert!(
+            matches!(
+                refusal,
+                Refusal::NotJson {
+                    line: 2,
+                    column: 6,
+                    ..
+                }
+            ),
+            "{refusal:?}"
+        );
+        for (body, form, limit) in [
+            ("[1,2,3,4]", Form::Json, "request_events"),
+            ("1\n2\n3\n4", Form::Ndjson, "request_events"),
+            (
+                r#"["aaaaaaaaaaaaaaaaaaaaaaaaa"]"#,
+                Form::Json,
+                "event_bytes",
+            ),
+            (
+                "1\naaaaaaaaaaaaaaaaaaaaaaaaa\n",
+                Form::Ndjson,
+                "event_bytes",
+            ),
+        ] {
+            match texts(body, form) {
+                Err(Refusal::TooLarge { limit: l, .. }) => assert_eq!(l, limit, "{body}"),
+                other => panic!("{body}: {other:?}"),
+            }
+        }
+        for body in ["", "  \n", "[]"] {
+            assert!(
+                matches!(texts(body, Form::Json), Err(Refusal::Unreadable { .. })),
+                "{body:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn content_types_and_encodings() {
+        for (ct, form) in [
+            (None, Some(Form::Json)),
+            (Some("application/json; charset=utf-8"), Some(Form::Json)),
+            (Some("text/plain"), Some(Form::Json)),
+            (Some("Application/X-NDJSON"), Some(Form::Ndjson)),
+            (Some("application/xml"), None),
+        ] {
+            assert_eq!(Form::from_content_type(ct).ok(), form, "{ct:?}");
+        }
+        assert!(matches!(
+            decode_body(Some("br"), "x".into(), &LIMITS),
+            Err(Refusal::Unsupported { .. })
+        ));
+        assert!(matches!(
+            decode_body(Some("gzip"), "not gzip".into(), &LIMITS),
+            Err(Refusal::Unreadable { .. })
+        ));
+    }
+}
