@@ -327,7 +327,7 @@ fn limits_and_bodies_that_are_not_json_are_refused_whole() {
     let payload = valid_payloads(1, 3).remove(0).to_string();
     let mut big = valid_payloads(1, 3).remove(0);
     big["properties"]["pad"] = json!("x".repeat(3000));
-    let many = vec![payload.as_str(); 6].join("\n");
+    let many = [payload.as_str(); 6].join("\n");
     let huge = vec![payload.as_str(); 40].join("\n");
     let huge_gzip = gzip(format!("[{}]", vec![payload.as_str(); 40].join(",")).as_bytes());
     for (what, headers, body, status, limit) in [
