@@ -949,3 +949,104 @@ fn copy_dir(from: &Path, to: &Path) {
         std::fs::copy(&path, &target).unwrap();
     }
 }
+
+#[test]
+fn the_page_shows_events_live_and_filters_in_headless_chromium() {
+    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".to_owned());
+    assert!(
+        Path::new(&chromium).exists(),
+        "{chromium} is missing: install Debian's chromium (`apt-get install chromium`, listed in .ci/apt-packages)"
+    );
+    let tools = workspace().join("tools");
+    assert!(
+        tools.join("node_modules/playwright-core").exists(),
+        "playwright-core is missing: run `npm ci --prefix tools` (scripts/test does)"
+    );
+    let server = Server::start(&[]);
+    let payloads = valid_payloads(6, 13);
+    let good = payloads[..4].to_vec();
+    let bad: Vec<Value> = payloads[4..]
+        .iter()
+        .map(|p| {
+            let mut p = p.clone();
+            p["properties"] = json!("broken");
+            p
+        })
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    let events = dir.path().join("events.json");
+    std::fs::write(&events, json!({"good": good, "bad": bad}).to_string()).unwrap();
+    let shots = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+    let output = Command::new("node")
+        .arg(tools.join("serve-page.mjs"))
+        .arg(server.url(""))
+        .arg(&events)
+        .arg(&shots)
+        .env("CHROMIUM", &chromium)
+        .output()
+        .expect("node is missing: install Node.js 18 or newer");
+    assert!(
+        output.status.success(),
+        "the page test failed:\n{}\n{}\n--- server log\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr),
+        server.log()
+    );
+    let shot = shots.join("serve-page.png");
+    assert!(
+        std::fs::metadata(&shot).unwrap().len() > 10_000,
+        "{} is a screenshot",
+        shot.display()
+    );
+}
+
+#[test]
+fn schemathesis_finds_no_server_error_and_no_response_that_breaks_the_document() {
+    let schemathesis = workspace().join("tools/.venv/bin/schemathesis");
+    assert!(
+        schemathesis.exists(),
+        "{} is missing: run scripts/test (it installs tools/requirements.txt into tools/.venv)",
+        schemathesis.display()
+    );
+    let server = Server::start(&[]);
+    let reports = tempfile::tempdir().unwrap();
+    let output = Command::new(&schemathesis)
+        .arg("run")
+        .arg(server.url("/openapi.json"))
+        .args([
+            "--checks",
+            "not_a_server_error,status_code_conformance,content_type_conformance,\
+             response_headers_conformance,response_schema_conformance",
+            // Bounded: at most 25 generated cases per operation, the same ones every run.
+            "--max-examples",
+            "25",
+            "--seed",
+            "1",
+            "--phases",
+            "examples,coverage,fuzzing",
+            "--request-timeout",
+            "10",
+        ])
+        .arg("--report-dir")
+        .arg(reports.path())
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "schemathesis failed:\n{stdout}\n{}\n--- server log (last lines)\n{}",
+        String::from_utf8_lossy(&output.stderr),
+        server
+            .log()
+            .lines()
+            .rev()
+            .take(40)
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    assert!(
+        stdout.contains("14 passed"),
+        "every operation was tested:\n{stdout}"
+    );
+}
