@@ -1030,6 +1030,7 @@ fn schemathesis_finds_no_server_error_and_no_response_that_breaks_the_document()
         .arg("--report-dir")
         .arg(reports.path())
         .env("NO_COLOR", "1")
+        .current_dir(reports.path())
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
