@@ -623,10 +623,15 @@ fn the_test_api_lists_filters_and_resets() {
         get(&server.url("/micro/schemas/user.login/9.0.0"), &[]).status,
         404
     );
-    assert!(
-        server.log().contains("read stored events"),
-        "reads are audited"
-    );
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !server.log().contains("read stored events") {
+        assert!(
+            Instant::now() < deadline,
+            "reads are audited:\n{}",
+            server.log()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
 }
 
 #[test]
@@ -778,10 +783,16 @@ fn operations_routes_answer() {
         .unwrap();
     assert_eq!(preflight.status().as_u16(), 200);
     assert_eq!(preflight.headers()["access-control-allow-origin"], "*");
-    assert!(
-        server.log().contains("path=/v1/events status=413"),
-        "one log line per request"
-    );
+    // The log line is written after the answer is sent: wait for it, boundedly.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !server.log().contains("path=/v1/events status=413") {
+        assert!(
+            Instant::now() < deadline,
+            "one log line per request:\n{}",
+            server.log()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
 }
 
 #[test]
