@@ -19,8 +19,40 @@ pub fn catalog_sources(catalog: &crate::ir::Catalog, origin: &str) -> Vec<Schema
         .collect()
 }
 
-/// The schemas of the catalog in `dir`, compiled in memory (load, lint, lower, emit).
+/// The schemas of the catalog in `dir`, compiled in memory (load, lint, lower, emit), plus
+/// every published version in `generated/schemas` beside the catalog folder (the folder
+/// `eventcat generate` writes by default, and where `eventcat compat` looks too), so that
+/// payloads of an older version stay valid after a bump. No such folder: the current versions
+/// only.
 pub fn catalog_registry(dir: &Path) -> Result<Registry, RegistryError> {
+    let published = crate::compat::default_schemas_dir(dir);
+    catalog_registry_with(dir, published.is_dir().then_some(published.as_path()))
+}
+
+/// Like [`catalog_registry`], with the published versions read from `published` (a folder of
+/// `<event>/<version>.json`, which must exist) or none. A version both published and current is
+/// taken from the catalog: that is what the user pointed at (and `eventcat generate` refuses a
+/// current version that differs from its published file).
+pub fn catalog_registry_with(
+    dir: &Path,
+    published: Option<&Path>,
+) -> Result<Registry, RegistryError> {
+    let mut sources = current_sources(dir)?;
+    if let Some(published) = published {
+        let current: std::collections::BTreeSet<(String, String)> = sources
+            .iter()
+            .map(|s| (s.event.clone(), s.version.clone()))
+            .collect();
+        sources.extend(
+            read_dir_sources(published)?
+                .into_iter()
+                .filter(|s| !current.contains(&(s.event.clone(), s.version.clone()))),
+        );
+    }
+    Registry::new(sources)
+}
+
+fn current_sources(dir: &Path) -> Result<Vec<SchemaSource>, RegistryError> {
     let loaded = crate::load(dir).map_err(|e| RegistryError::Catalog(e.to_string()))?;
     let catalog = crate::ir::lower(&loaded).map_err(|e| {
         RegistryError::Catalog(format!(
@@ -29,5 +61,5 @@ pub fn catalog_registry(dir: &Path) -> Result<Registry, RegistryError> {
             dir.display()
         ))
     })?;
-    Registry::new(catalog_sources(&catalog, &dir.display().to_string()))
+    Ok(catalog_sources(&catalog, &dir.display().to_string()))
 }

@@ -64,10 +64,12 @@ struct Args {
     #[arg(long, value_name = "FILE")]
     bad: Option<PathBuf>,
     /// Use the schemas in DIR (`<event>/<version>.json`, like generated/schemas) instead of the
-    /// embedded ones.
-    #[arg(long, value_name = "DIR", conflicts_with = "catalog")]
+    /// embedded ones. With --catalog: the published versions to add to the catalog's.
+    #[arg(long, value_name = "DIR")]
     schemas: Option<PathBuf>,
-    /// Compile the schemas of the catalog in DIR in memory instead of using the embedded ones.
+    /// Compile the schemas of the catalog in DIR in memory instead of using the embedded ones,
+    /// plus every published version in `generated/schemas` beside it (DIR/../generated/schemas,
+    /// or --schemas), so older versions stay valid after a bump.
     #[arg(long, value_name = "DIR")]
     catalog: Option<PathBuf>,
     /// Worker threads (0: every core).
@@ -128,9 +130,12 @@ fn main() -> ExitCode {
 
 fn run(args: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
     let registry = Arc::new(match (&args.schemas, &args.catalog) {
-        (Some(dir), _) => Registry::from_dir(dir)?,
-        (_, Some(dir)) => eventcat::validate::catalog_registry(dir)?,
-        _ => eventcat_validate::embedded_registry()?,
+        (Some(published), Some(dir)) => {
+            eventcat::validate::catalog_registry_with(dir, Some(published))?
+        }
+        (Some(dir), None) => Registry::from_dir(dir)?,
+        (None, Some(dir)) => eventcat::validate::catalog_registry(dir)?,
+        (None, None) => eventcat_validate::embedded_registry()?,
     });
     if args.list_schemas {
         let mut out = io::stdout().lock();
@@ -145,6 +150,13 @@ fn run(args: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
     } else {
         args.files.iter().map(|f| Input::from_arg(f)).collect()
     };
+    let reads_stdin = args.files.is_empty() || args.files.iter().any(|f| f == "-");
+    if reads_stdin && io::stdin().is_terminal() {
+        // Waiting silently on a terminal looks like a hang.
+        eprintln!(
+            "eventcat-validate: reading payloads from stdin (end with Ctrl-D, or pass files as arguments)"
+        );
+    }
     let good = args.good.as_deref().map(create).transpose()?;
     let bad = args.bad.as_deref().map(create).transpose()?;
 
@@ -199,6 +211,12 @@ fn run(args: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
     for file in &summary.files {
         if let Some(failure) = &file.failure {
             eprintln!("error: {}: {failure}", file.file);
+        } else if file.lines == 0 && file.payloads == 0 {
+            // An empty input is valid (nothing is invalid) but rarely what was meant.
+            eprintln!(
+                "warning: {}: the input is empty: no payload was checked",
+                file.file
+            );
         }
     }
     Ok(if summary.has_failures() {

@@ -768,3 +768,160 @@ fn reports_stream_while_the_input_is_still_open() {
         assert_eq!(child.wait().unwrap().code(), Some(1));
     }
 }
+
+fn copy_tree(from: &Path, to: &Path) {
+    for entry in walkdir::WalkDir::new(from) {
+        let entry = entry.unwrap();
+        let target = to.join(entry.path().strip_prefix(from).unwrap());
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(target).unwrap();
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+/// `--catalog DIR` after a bump: the catalog's new version and every published one in
+/// `generated/schemas` beside it are accepted, as with `--schemas`.
+#[test]
+fn catalog_keeps_every_published_version_after_a_bump() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_tree(&workspace().join("catalog"), &dir.path().join("catalog"));
+    copy_tree(
+        &workspace().join("generated/schemas"),
+        &dir.path().join("generated/schemas"),
+    );
+    let login = dir.path().join("catalog/events/user/user.login.yaml");
+    let text = std::fs::read_to_string(&login).unwrap();
+    let bumped = text.replacen("version: 1.0.0", "version: 1.1.0", 1).replacen(
+        "properties:\n",
+        "properties:\n  login_country:\n    type: string\n    description: Country of the login.\n    optional: true\n",
+        1,
+    );
+    std::fs::write(&login, bumped).unwrap();
+
+    let catalog = catalog();
+    let mut sampler = Sampler::new(&catalog, 8);
+    let old = valid_payload(&mut sampler, &catalog, "user.login");
+    let mut new = old.clone();
+    new["version"] = json!("1.1.0");
+    new["properties"]["login_country"] = json!("NL");
+    let mut unknown = old.clone();
+    unknown["version"] = json!("2.0.0");
+    let file = write(
+        dir.path(),
+        "versions.ndjson",
+        format!("{old}\n{new}\n{unknown}\n").as_bytes(),
+    );
+    let catalog_dir = dir.path().join("catalog");
+    let catalog_dir = catalog_dir.to_str().unwrap();
+    let output = validate(&["--catalog", catalog_dir, "--format", "json", &file], None);
+    assert_eq!(output.status.code(), Some(1), "{}", describe(&output));
+    let report: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let invalid = report["invalid"].as_array().unwrap();
+    assert_eq!(invalid.len(), 1, "only 2.0.0 is unknown: {report:#}");
+    assert_eq!(invalid[0]["line"], 3);
+    assert_eq!(invalid[0]["errors"][0]["rule"], "envelope:unknown_version");
+    assert!(
+        invalid[0]["errors"][0]["expected"]
+            .as_str()
+            .unwrap()
+            .contains("\"1.0.0\", \"1.1.0\""),
+        "{report:#}"
+    );
+    let listed = validate(&["--catalog", catalog_dir, "--list-schemas"], None);
+    let listed = stdout(&listed);
+    assert!(
+        listed.contains("user.login 1.0.0\n") && listed.contains("user.login 1.1.0\n"),
+        "{listed}"
+    );
+
+    // With --schemas beside --catalog, the published versions come from there instead.
+    let elsewhere = dir.path().join("published");
+    std::fs::rename(dir.path().join("generated/schemas"), &elsewhere).unwrap();
+    let alone = validate(&["--catalog", catalog_dir, "--format", "json", &file], None);
+    let report: Value = serde_json::from_str(&stdout(&alone)).unwrap();
+    assert_eq!(
+        report["invalid"].as_array().unwrap().len(),
+        2,
+        "no published folder: 1.0.0 is unknown"
+    );
+    let output = validate(
+        &[
+            "--catalog",
+            catalog_dir,
+            "--schemas",
+            elsewhere.to_str().unwrap(),
+            "--format",
+            "json",
+            &file,
+        ],
+        None,
+    );
+    let report: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(report["invalid"].as_array().unwrap().len(), 1, "{report:#}");
+}
+
+/// Empty input is reported, not taken for a clean run in silence; stdin on a terminal says it
+/// is reading stdin (under a real pseudo-terminal, `script` from util-linux).
+#[test]
+fn empty_input_is_reported_and_a_terminal_is_told_stdin_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let empty = write(dir.path(), "empty.ndjson", b"");
+    let output = validate(&[&empty], None);
+    assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(&format!(
+            "warning: {empty}: the input is empty: no payload was checked"
+        )),
+        "{stderr}"
+    );
+    let output = validate(&[], Some(b""));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("warning: <stdin>: the input is empty"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("reading payloads from stdin"),
+        "stdin is a pipe here: {stderr}"
+    );
+    // A file with payloads gets no warning.
+    let catalog = catalog();
+    let mut sampler = Sampler::new(&catalog, 3);
+    let one = write(
+        dir.path(),
+        "one.ndjson",
+        format!("{}\n", sampler.valid_any()).as_bytes(),
+    );
+    let output = validate(&[&one], None);
+    assert!(
+        !String::from_utf8_lossy(&output.stderr).contains("warning"),
+        "{}",
+        describe(&output)
+    );
+
+    let script = Command::new("script").arg("--version").output();
+    assert!(
+        script.is_ok_and(|o| o.status.success()),
+        "this test needs `script` (util-linux): sudo apt-get install bsdutils"
+    );
+    // The terminal's end-of-file (Ctrl-D) is sent once the notice is out.
+    let command_line = format!("{} --no-progress", env!("CARGO_BIN_EXE_eventcat-validate"));
+    let mut child = Command::new("script")
+        .args(["-qec", &command_line, "/dev/null"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    stdin.write_all(b"\x04").unwrap();
+    drop(stdin);
+    let output = child.wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(text.contains("reading payloads from stdin"), "{text}");
+    assert!(text.contains("the input is empty"), "{text}");
+}
