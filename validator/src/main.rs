@@ -115,6 +115,8 @@ enum Layout {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // A machine asking for JSON gets one document on stdout even when nothing could be checked.
+    let json = cli.command.is_none() && matches!(cli.check.format, Format::Json);
     let result = match cli.command {
         Some(Command::Serve(args)) => serve::run(args),
         None => run(cli.check),
@@ -122,6 +124,13 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(error) => {
+            if json {
+                let document = serde_json::json!({
+                    "ok": false,
+                    "error": {"kind": "error", "message": error.to_string()},
+                });
+                println!("{document}");
+            }
             eprintln!("error: {error}");
             ExitCode::from(2)
         }
@@ -139,8 +148,31 @@ fn run(args: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
     });
     if args.list_schemas {
         let mut out = io::stdout().lock();
-        for (_, schema) in registry.schemas() {
-            writeln!(out, "{} {}", schema.event, schema.version)?;
+        match args.format {
+            Format::Json | Format::Ndjson => {
+                let schemas: Vec<serde_json::Value> = registry
+                    .schemas()
+                    .map(|(_, schema)| {
+                        serde_json::json!({
+                            "event": schema.event,
+                            "version": schema.version,
+                            "origin": schema.origin,
+                        })
+                    })
+                    .collect();
+                if matches!(args.format, Format::Json) {
+                    writeln!(out, "{}", serde_json::Value::Array(schemas))?;
+                } else {
+                    for schema in schemas {
+                        writeln!(out, "{schema}")?;
+                    }
+                }
+            }
+            Format::Human | Format::Github => {
+                for (_, schema) in registry.schemas() {
+                    writeln!(out, "{} {}", schema.event, schema.version)?;
+                }
+            }
         }
         return Ok(ExitCode::SUCCESS);
     }

@@ -925,3 +925,39 @@ fn empty_input_is_reported_and_a_terminal_is_told_stdin_is_read() {
     assert!(text.contains("reading payloads from stdin"), "{text}");
     assert!(text.contains("the input is empty"), "{text}");
 }
+
+/// `--format json` is one JSON document on stdout, for the schema list and for a failure.
+#[test]
+fn json_for_the_schema_list_and_for_failures() {
+    let output = validate(&["--list-schemas", "--format", "json"], None);
+    assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
+    let list: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let list = list.as_array().unwrap();
+    assert!(
+        list.iter()
+            .any(|s| s["event"] == "user.login" && s["version"] == "1.0.0"),
+        "{list:?}"
+    );
+
+    for args in [
+        &["--schemas", "/no/such/dir", "--format", "json"][..],
+        &["--catalog", "/no/such/dir", "--format", "json"][..],
+    ] {
+        let output = validate(args, Some(b""));
+        assert_eq!(output.status.code(), Some(2), "{}", describe(&output));
+        let document: Value = serde_json::from_str(&stdout(&output)).unwrap_or_else(|e| {
+            panic!(
+                "{args:?}: not one JSON document ({e}): {}",
+                describe(&output)
+            )
+        });
+        assert_eq!(document["ok"], false);
+        assert!(
+            document["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("/no/such/dir"),
+            "{document}"
+        );
+    }
+}

@@ -50,6 +50,9 @@ pub struct CompatArgs {
 /// git or I/O errors.
 pub fn run(args: &CompatArgs, output: &super::output::Output) -> super::Outcome {
     super::paths::catalog(&args.catalog)?;
+    if let Some(schemas) = &args.schemas {
+        super::paths::folder("published schemas folder", schemas, "--schemas", false)?;
+    }
     let request = Request {
         catalog: args.catalog.clone(),
         against: args.against.clone(),

@@ -41,6 +41,15 @@ impl GenerateArgs {
 
 pub fn run(args: &GenerateArgs, output: &Output) -> super::Outcome {
     paths::catalog(&args.catalog)?;
+    if args.check {
+        // Writing creates the output folder; checking one that is not there is a wrong path.
+        paths::folder(
+            "output folder",
+            &args.out,
+            "--out",
+            args.out == Path::new("generated"),
+        )?;
+    }
     let mode = if args.check { Mode::Check } else { Mode::Write };
     match eventcat::generate::generate(&args.catalog, &args.out, mode) {
         Ok(report) => {
