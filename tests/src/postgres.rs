@@ -6,7 +6,7 @@
 //! fails the test with the command that installs them.
 
 use std::net::TcpListener;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Output};
 
 /// A running server; dropped, it is stopped.
@@ -177,11 +177,6 @@ impl Postgres {
             .batch_execute(&format!("CREATE DATABASE \"{name}\""))
             .unwrap_or_else(|e| panic!("cannot create database {name}: {e}"));
         self.url(name)
-    }
-
-    /// The data folder (for logs when a test fails).
-    pub fn data_dir(&self) -> &Path {
-        &self.data
     }
 }
 

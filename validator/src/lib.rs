@@ -6,6 +6,8 @@
 
 use eventcat_engine::{Registry, RegistryError, SchemaSource};
 
+pub mod postgres;
+
 mod embedded {
     include!(concat!(env!("OUT_DIR"), "/schemas.rs"));
 }

@@ -18,6 +18,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use eventcat_engine::{
     self as validate, Input, InputFormat, NdjsonSink, Options, Outputs, Registry, ReportFormat,
 };
+use eventcat_validate::postgres::{DEFAULT_BATCH_ROWS, PostgresSink};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 /// Validate analytics event payloads against the catalog's versioned JSON Schemas.
@@ -47,6 +48,19 @@ enum Command {
     /// Run an HTTP collector: validate events posted to /v1/events, keep them for a test API
     /// (/micro/*) and a page (/), write good events and bad rows to outputs.
     Serve(serve::Args),
+    /// Validate the inputs and store them in PostgreSQL: valid payloads in the catalog's tables
+    /// (generated/sql/schema.sql), bad rows in eventcat.bad_events. Loading the same input
+    /// again adds nothing.
+    Load {
+        /// The database: `postgres://user@host:port/db` (or `host=... dbname=...`).
+        #[arg(long, value_name = "URL")]
+        postgres: String,
+        /// Rows per batch (one transaction each).
+        #[arg(long, default_value_t = eventcat_validate::postgres::DEFAULT_BATCH_ROWS, value_name = "N")]
+        batch_rows: usize,
+        #[command(flatten)]
+        args: Args,
+    },
 }
 
 /// Checking files (or stdin): the command without a subcommand.
@@ -57,7 +71,8 @@ struct Args {
     /// Report format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     format: Format,
-    /// Write every valid payload here, in input order.
+    /// Write every valid payload here, in input order. A `postgres://` URL stores them in the
+    /// catalog's tables instead, and the bad rows in eventcat.bad_events (as `load`).
     #[arg(long, value_name = "FILE")]
     good: Option<PathBuf>,
     /// Write a JSON row for every other line here (reasons and the original line), in order.
@@ -119,7 +134,25 @@ fn main() -> ExitCode {
     let json = cli.command.is_none() && matches!(cli.check.format, Format::Json);
     let result = match cli.command {
         Some(Command::Serve(args)) => serve::run(args),
-        None => run(cli.check),
+        Some(Command::Load {
+            postgres,
+            batch_rows,
+            args,
+        }) => run(args, Some((postgres, batch_rows))),
+        None => {
+            let url = cli
+                .check
+                .good
+                .as_deref()
+                .and_then(|p| p.to_str())
+                .filter(|p| p.starts_with("postgres://") || p.starts_with("postgresql://"))
+                .map(str::to_owned);
+            let mut args = cli.check;
+            if url.is_some() {
+                args.good = None;
+            }
+            run(args, url.map(|url| (url, DEFAULT_BATCH_ROWS)))
+        }
     };
     match result {
         Ok(code) => code,
@@ -137,7 +170,10 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(args: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
+fn run(
+    args: Args,
+    postgres: Option<(String, usize)>,
+) -> Result<ExitCode, Box<dyn std::error::Error>> {
     let registry = Arc::new(match (&args.schemas, &args.catalog) {
         (Some(published), Some(dir)) => {
             eventcat::validate::catalog_registry_with(dir, Some(published))?
@@ -225,11 +261,23 @@ fn run(args: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
         ..Options::default()
     };
     let mut sink = (good.is_some() || bad.is_some()).then(|| NdjsonSink::new(good, bad));
+    let mut database = match &postgres {
+        Some((url, batch_rows)) => Some(PostgresSink::connect(url)?.with_batch_rows(*batch_rows)),
+        None => None,
+    };
     let outputs = Outputs {
         report: &mut report,
-        sink: sink.as_mut().map(|s| s as &mut dyn validate::Sink),
+        sink: match (&mut database, &mut sink) {
+            (Some(database), _) => Some(database as &mut dyn validate::Sink),
+            (None, sink) => sink.as_mut().map(|s| s as &mut dyn validate::Sink),
+        },
     };
     let result = validate::run(registry, inputs, &options, outputs);
+    drop(report);
+    if let Some(database) = &database {
+        // After the report, on stderr: stdout stays the report's (JSON stays one document).
+        eprintln!("{}", database.stats());
+    }
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }

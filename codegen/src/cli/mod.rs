@@ -11,6 +11,7 @@ pub mod lint;
 pub mod new;
 pub mod output;
 pub mod paths;
+pub mod retention;
 pub mod sample;
 pub mod schema;
 
@@ -48,6 +49,9 @@ pub enum Command {
     New(new::NewArgs),
     /// Rewrite catalog files in one canonical layout (`--check`: only report, for CI).
     Fmt(fmt::FmtArgs),
+    /// Enforce the retention policies on the PostgreSQL tables: archive (export, then detach)
+    /// and drop the partitions past their policy. Prints the plan; --apply carries it out.
+    Retention(retention::RetentionArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell) on stdout.
     Completions {
         /// The shell.
@@ -65,6 +69,7 @@ impl Command {
             Command::Fmt(args) => args.format == Format::Json,
             Command::New(args) => args.format == Format::Json,
             Command::Compat(args) => args.format == eventcat::compat::report::Format::Json,
+            Command::Retention(args) => args.format == retention::RetentionFormat::Json,
             Command::Sample(_) | Command::Completions { .. } => false,
         }
     }
@@ -95,6 +100,7 @@ pub fn run(cli: Cli) -> Outcome {
         Command::Compat(args) => compat::run(&args, &output),
         Command::New(args) => new::run(&args, &output),
         Command::Fmt(args) => fmt::run(&args, &output),
+        Command::Retention(args) => retention::run(&args),
         Command::Completions { shell } => {
             let mut command = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut command, "eventcat", &mut std::io::stdout());

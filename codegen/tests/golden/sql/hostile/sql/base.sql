@@ -60,7 +60,9 @@ CREATE TABLE IF NOT EXISTS "eventcat"."bad_events" (
     "event_name" text,
     "version" text,
     "errors" jsonb NOT NULL,
-    "payload" text NOT NULL
+    -- The input as text (lossy when it was not UTF-8); the exact bytes then in payload_base64.
+    "payload" text NOT NULL,
+    "payload_base64" text
 );
 -- A replay of the same input adds no bad row twice.
 CREATE UNIQUE INDEX IF NOT EXISTS "bad_events_replay_key"
