@@ -47,6 +47,13 @@ enum Command {
     /// Run an HTTP collector: validate events posted to /v1/events, keep them for a test API
     /// (/micro/*) and a page (/), write good events and bad rows to outputs.
     Serve(serve::Args),
+    /// Validate the raw events of a JetStream stream: each message comes out on the good
+    /// subject, or as a bad row on the bad subject (a durable pull consumer that any number of
+    /// validators share). Prints its statistics as JSON when it stops (SIGTERM, or
+    /// --stop-when-idle).
+    Consume(Box<eventcat_validate::nats::ConsumeArgs>),
+    /// Publish NDJSON lines to a JetStream subject, one message a line, each acknowledged.
+    Publish(Box<eventcat_validate::nats::PublishArgs>),
 }
 
 /// Checking files (or stdin): the command without a subcommand.
@@ -117,6 +124,12 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Some(Command::Serve(args)) => serve::run(args),
+        Some(Command::Consume(args)) => {
+            eventcat_validate::nats::run_consume(*args).map(|()| ExitCode::SUCCESS)
+        }
+        Some(Command::Publish(args)) => {
+            eventcat_validate::nats::run_publish(*args).map(|()| ExitCode::SUCCESS)
+        }
         None => run(cli.check),
     };
     match result {
