@@ -60,7 +60,12 @@ pub struct Stats {
     pub naked: u64,
     /// From the first message received to the last ack, in seconds.
     pub elapsed_seconds: f64,
-    /// This process's CPU time (user + system, every thread), in seconds.
+    /// When the first message was received and the last one acked (Unix time, seconds): runs
+    /// of several validators are timed from the first start to the last finish.
+    pub first_message_at: Option<f64>,
+    pub last_ack_at: Option<f64>,
+    /// This process's CPU time (user + system, every thread) from the first message on, in
+    /// seconds: the cost of the work, without start-up (compiling the schemas).
     pub cpu_seconds: f64,
 }
 
@@ -104,6 +109,7 @@ pub async fn consume(
         stats: Stats::default(),
         first: None,
         last: None,
+        cpu_at_first: 0.0,
     };
     let mut messages = open(&consumer, worker.options.batch).await?;
     tokio::pin!(shutdown);
@@ -154,11 +160,12 @@ pub async fn consume(
     // The acks are sent before the connection goes.
     let _ = worker.js.client().flush().await;
     let mut stats = worker.stats;
-    stats.elapsed_seconds = match (worker.first, worker.last) {
-        (Some(first), Some(last)) => (last - first).as_secs_f64(),
-        _ => 0.0,
-    };
-    stats.cpu_seconds = cpu_seconds().unwrap_or(f64::NAN);
+    if let (Some((first, first_at)), Some((last, last_at))) = (worker.first, worker.last) {
+        stats.elapsed_seconds = (last - first).as_secs_f64();
+        stats.first_message_at = Some(first_at);
+        stats.last_ack_at = Some(last_at);
+        stats.cpu_seconds = cpu_seconds().unwrap_or(f64::NAN) - worker.cpu_at_first;
+    }
     Ok(stats)
 }
 
@@ -185,13 +192,17 @@ struct Worker {
     options: ConsumeOptions,
     pool: Option<rayon::ThreadPool>,
     stats: Stats,
-    first: Option<Instant>,
-    last: Option<Instant>,
+    first: Option<(Instant, f64)>,
+    last: Option<(Instant, f64)>,
+    cpu_at_first: f64,
 }
 
 impl Worker {
     async fn process(&mut self, held: Vec<Message>) {
-        self.first.get_or_insert_with(Instant::now);
+        if self.first.is_none() {
+            self.first = Some((Instant::now(), unix_now()));
+            self.cpu_at_first = cpu_seconds().unwrap_or(0.0);
+        }
         let registry = &*self.registry;
         let route = &self.route;
         let options = &self.options;
@@ -293,7 +304,7 @@ impl Worker {
                 "nats: {count} output(s) not stored ({error}); their inputs are naked, retried in {delay:?} or later"
             );
         }
-        self.last = Some(Instant::now());
+        self.last = Some((Instant::now(), unix_now()));
     }
 
     /// `nak_delay × 2^(delivered − 1)`, at most `max_nak_delay`.
@@ -303,6 +314,12 @@ impl Worker {
             .min(20);
         (self.options.nak_delay * 2u32.pow(doublings)).min(self.options.max_nak_delay)
     }
+}
+
+fn unix_now() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64())
 }
 
 /// User + system CPU time of this process, every thread, from `/proc/self/stat` (in clock

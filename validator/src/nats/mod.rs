@@ -7,12 +7,14 @@
 //! - [`topology`]: the streams and the consumer, created (`--create`) or checked;
 //! - [`output`]: what a message becomes (event or bad row) and its `Nats-Msg-Id`;
 //! - [`consume`]: the loop (batches, acks, naks with backoff, SIGTERM);
-//! - [`publish`]: lines into a subject.
+//! - [`publish`]: lines into a subject;
+//! - [`sink`]: a synchronous `Sink` publishing good events and bad rows (for `serve`).
 
 pub mod connect;
 pub mod consume;
 pub mod output;
 pub mod publish;
+pub mod sink;
 pub mod topology;
 
 use std::path::PathBuf;

@@ -730,3 +730,89 @@ fn event_ids_as_message_ids_make_a_republished_event_come_out_once() {
     assert_eq!(good.len(), 20);
     assert!(good.iter().all(|o| o.msg_id.starts_with("event_id.")));
 }
+
+#[test]
+fn the_sink_stores_what_it_was_given_by_flush_and_says_when_it_cannot() {
+    use eventcat_engine::{At, Sink, deliver};
+    use eventcat_validate::nats::{ConnectArgs, sink::JetStreamSink};
+
+    let server = NatsServer::start();
+    let rt = runtime();
+    let js = rt.block_on(context(&server));
+    rt.block_on(async {
+        for (name, subject) in [("GOOD", "http.good"), ("BAD", "http.bad")] {
+            js.create_stream(stream::Config {
+                name: name.into(),
+                subjects: vec![subject.into()],
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        }
+    });
+    let connect = ConnectArgs {
+        nats: server.url(),
+        user: None,
+        password_file: None,
+        password_env: None,
+        token_file: None,
+        token_env: None,
+        creds: None,
+        nkey_file: None,
+        tls: false,
+        tls_ca: None,
+        tls_cert: None,
+        tls_key: None,
+        client_name: "test".into(),
+    };
+    let mut sink =
+        JetStreamSink::connect(&connect, Some("http.good".into()), Some("http.bad".into()))
+            .unwrap();
+    let registry = eventcat_validate::embedded_registry().unwrap();
+    let data = corpus(50, 8);
+    let payloads: Vec<&[u8]> = data
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.is_empty())
+        .collect();
+    let mut valid = 0;
+    let send = |sink: &mut JetStreamSink, index: u64, payload: &[u8]| {
+        let verdict = registry.validate(payload);
+        let at = At::Request {
+            request_id: "r-1".into(),
+            index,
+            received_at: "2026-12-01T10:00:00Z".into(),
+        };
+        deliver(
+            &registry,
+            sink,
+            at,
+            Some(payload),
+            payload.len() as u64,
+            &verdict,
+        )
+        .unwrap();
+        verdict.is_valid()
+    };
+    for (index, payload) in payloads.iter().enumerate() {
+        valid += u64::from(send(&mut sink, index as u64, payload));
+    }
+    sink.flush().unwrap();
+    let (good, bad) = rt.block_on(async { (stored(&js, "GOOD").await, stored(&js, "BAD").await) });
+    assert_eq!((good, bad), (valid, payloads.len() as u64 - valid));
+    // The same request again (a client's retry): stored once.
+    for (index, payload) in payloads.iter().enumerate() {
+        send(&mut sink, index as u64, payload);
+    }
+    sink.flush().unwrap();
+    assert_eq!(rt.block_on(stored(&js, "GOOD")), valid);
+
+    // No stream on the good subject: flush fails and says why.
+    rt.block_on(async { js.delete_stream("GOOD").await.unwrap() });
+    let first_valid = payloads
+        .iter()
+        .position(|p| registry.validate(p).is_valid())
+        .unwrap();
+    send(&mut sink, 1000, payloads[first_valid]);
+    let error = sink.flush().unwrap_err().to_string();
+    assert!(error.contains("not stored"), "{error}");
+}
