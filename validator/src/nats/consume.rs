@@ -12,7 +12,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use async_nats::Subject;
-use async_nats::jetstream::{AckKind, Context, Message, consumer::PullConsumer};
+use async_nats::jetstream::{
+    AckKind, Context, Message, consumer::PullConsumer, context::PublishAckFuture,
+};
 use eventcat_engine::Registry;
 use futures_util::{FutureExt, StreamExt};
 
@@ -110,6 +112,7 @@ pub async fn consume(
         first: None,
         last: None,
         cpu_at_first: 0.0,
+        in_flight: Default::default(),
     };
     let mut messages = open(&consumer, worker.options.batch).await?;
     tokio::pin!(shutdown);
@@ -156,6 +159,7 @@ pub async fn consume(
         }
         worker.process(held).await;
     }
+    worker.settle_all().await;
     drop(messages);
     // The acks are sent before the connection goes.
     let _ = worker.js.client().flush().await;
@@ -195,6 +199,7 @@ struct Worker {
     first: Option<(Instant, f64)>,
     last: Option<(Instant, f64)>,
     cpu_at_first: f64,
+    in_flight: std::collections::VecDeque<tokio::task::JoinHandle<(Stats, (Instant, f64))>>,
 }
 
 impl Worker {
@@ -225,7 +230,7 @@ impl Worker {
                 info.delivered,
             ))
         };
-        let mut outputs: Vec<_> = match &self.pool {
+        let outputs: Vec<_> = match &self.pool {
             Some(pool) => pool.install(|| {
                 use rayon::prelude::*;
                 held.par_iter().map(validate).collect()
@@ -234,86 +239,152 @@ impl Worker {
         };
 
         let mut pending = Vec::with_capacity(held.len());
-        for output in &mut outputs {
-            let Some((output, _)) = output else {
-                pending.push(None);
+        for output in outputs {
+            let Some((output, delivered)) = output else {
+                pending.push(Pending::NoMetadata);
                 continue;
             };
             let subject = match output.side {
                 Side::Good => self.good.clone(),
                 Side::Bad => self.bad.clone(),
             };
-            match self
-                .js
-                .send_publish(subject, std::mem::take(&mut output.message))
-                .await
-            {
-                Ok(ack) => pending.push(Some((ack, output.side))),
-                Err(error) => {
-                    eprintln!("nats: cannot publish {}: {error}", output.msg_id);
-                    pending.push(None);
-                }
-            }
+            pending.push(match self.js.send_publish(subject, output.message).await {
+                Ok(ack) => Pending::Published(ack, output.side, delivered),
+                Err(error) => Pending::Failed(error.to_string(), delivered),
+            });
         }
-        let acks = futures_util::future::join_all(pending.into_iter().map(|p| async move {
-            match p {
-                Some((ack, side)) => ack.await.map(|ack| (ack, side)).map_err(|e| e.to_string()),
-                None => Err("not published".to_owned()),
-            }
-        }))
-        .await;
-
-        let mut failed: Option<(u64, String, Duration)> = None;
-        for ((message, output), ack) in held.iter().zip(&outputs).zip(acks) {
-            let delivered = output.as_ref().map_or(1, |(_, d)| *d);
-            if delivered > 1 {
-                self.stats.redelivered += 1;
-            }
-            match (output, ack) {
-                (Some(_), Ok((ack, side))) => {
-                    match side {
-                        Side::Good => self.stats.good += 1,
-                        Side::Bad => self.stats.bad += 1,
-                    }
-                    self.stats.duplicates += u64::from(ack.duplicate);
-                    match message.ack().await {
-                        Ok(()) => self.stats.acked += 1,
-                        // Redelivered after the ack wait; its output is then a duplicate.
-                        Err(error) => eprintln!("nats: cannot ack: {error}"),
-                    }
-                }
-                (None, _) => {
-                    // Not a message of a JetStream consumer (no reply subject): nothing to
-                    // ack or redeliver. Said, never silently dropped.
-                    eprintln!(
-                        "nats: a message on {} without JetStream metadata was skipped",
-                        message.subject
-                    );
-                }
-                (Some(_), Err(error)) => {
-                    let delay = self.nak_delay(delivered);
-                    let _ = message.ack_with(AckKind::Nak(Some(delay))).await;
-                    self.stats.naked += 1;
-                    let entry = failed.get_or_insert((0, error, delay));
-                    entry.0 += 1;
-                }
-            }
+        // The acks are awaited (and the inputs acked) by a task of their own, so the next
+        // batch is validated meanwhile; at most PIPELINE batches are in flight.
+        let naks = NakPolicy {
+            first: self.options.nak_delay,
+            max: self.options.max_nak_delay,
+        };
+        self.in_flight
+            .push_back(tokio::spawn(settle(held, pending, naks)));
+        while self.in_flight.len() >= PIPELINE {
+            self.settle_one().await;
         }
-        if let Some((count, error, delay)) = failed {
-            eprintln!(
-                "nats: {count} output(s) not stored ({error}); their inputs are naked, retried in {delay:?} or later"
-            );
-        }
-        self.last = Some((Instant::now(), unix_now()));
     }
 
-    /// `nak_delay × 2^(delivered − 1)`, at most `max_nak_delay`.
-    fn nak_delay(&self, delivered: i64) -> Duration {
+    /// Waits for the oldest batch in flight.
+    async fn settle_one(&mut self) {
+        if let Some(task) = self.in_flight.pop_front() {
+            match task.await {
+                Ok((done, at)) => {
+                    self.stats.absorb(&done);
+                    self.last = Some(at);
+                }
+                Err(error) => eprintln!("consume: a batch's acks were lost: {error}"),
+            }
+        }
+    }
+
+    /// Waits for every batch in flight.
+    async fn settle_all(&mut self) {
+        while !self.in_flight.is_empty() {
+            self.settle_one().await;
+        }
+    }
+}
+
+/// Batches whose acks are awaited at once: one being settled while the next is validated.
+const PIPELINE: usize = 2;
+
+/// One input's publish, as it stands.
+enum Pending {
+    /// Published; the ack is to come. With the side and the delivery count.
+    Published(PublishAckFuture, Side, i64),
+    /// Could not even be sent.
+    Failed(String, i64),
+    /// Not a message of a JetStream consumer (no reply subject).
+    NoMetadata,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct NakPolicy {
+    first: Duration,
+    max: Duration,
+}
+
+impl NakPolicy {
+    /// `first × 2^(delivered − 1)`, at most `max`.
+    fn delay(self, delivered: i64) -> Duration {
         let doublings = u32::try_from(delivered.saturating_sub(1))
             .unwrap_or(0)
             .min(20);
-        (self.options.nak_delay * 2u32.pow(doublings)).min(self.options.max_nak_delay)
+        (self.first * 2u32.pow(doublings)).min(self.max)
     }
+}
+
+impl Stats {
+    fn absorb(&mut self, other: &Stats) {
+        self.acked += other.acked;
+        self.good += other.good;
+        self.bad += other.bad;
+        self.duplicates += other.duplicates;
+        self.redelivered += other.redelivered;
+        self.naked += other.naked;
+    }
+}
+
+/// Waits for a batch's publish acks, then acks each input whose output is stored and naks
+/// the others (to come back after a delay). Returns what it counted, and when it was done.
+async fn settle(
+    held: Vec<Message>,
+    pending: Vec<Pending>,
+    naks: NakPolicy,
+) -> (Stats, (Instant, f64)) {
+    let mut stats = Stats::default();
+    let results = futures_util::future::join_all(pending.into_iter().map(|p| async move {
+        match p {
+            Pending::Published(ack, side, delivered) => (
+                ack.await.map(|ack| (ack, side)).map_err(|e| e.to_string()),
+                delivered,
+            ),
+            Pending::Failed(error, delivered) => (Err(error), delivered),
+            Pending::NoMetadata => (Err(String::new()), 0),
+        }
+    }))
+    .await;
+    let mut failed: Option<(u64, String, Duration)> = None;
+    for (message, (result, delivered)) in held.iter().zip(results) {
+        if delivered > 1 {
+            stats.redelivered += 1;
+        }
+        match result {
+            Ok((ack, side)) => {
+                match side {
+                    Side::Good => stats.good += 1,
+                    Side::Bad => stats.bad += 1,
+                }
+                stats.duplicates += u64::from(ack.duplicate);
+                match message.ack().await {
+                    Ok(()) => stats.acked += 1,
+                    // Redelivered after the ack wait; its output is then a duplicate.
+                    Err(error) => eprintln!("nats: cannot ack: {error}"),
+                }
+            }
+            Err(_) if delivered == 0 => {
+                // Nothing to ack or redeliver. Said, never silently dropped.
+                eprintln!(
+                    "nats: a message on {} without JetStream metadata was skipped",
+                    message.subject
+                );
+            }
+            Err(error) => {
+                let delay = naks.delay(delivered);
+                let _ = message.ack_with(AckKind::Nak(Some(delay))).await;
+                stats.naked += 1;
+                failed.get_or_insert((0, error, delay)).0 += 1;
+            }
+        }
+    }
+    if let Some((count, error, delay)) = failed {
+        eprintln!(
+            "nats: {count} output(s) not stored ({error}); their inputs are naked, retried in {delay:?} or later"
+        );
+    }
+    (stats, (Instant::now(), unix_now()))
 }
 
 fn unix_now() -> f64 {
