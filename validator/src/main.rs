@@ -46,7 +46,7 @@ struct Cli {
 enum Command {
     /// Run an HTTP collector: validate events posted to /v1/events, keep them for a test API
     /// (/micro/*) and a page (/), write good events and bad rows to outputs.
-    Serve(serve::Args),
+    Serve(Box<serve::Args>),
     /// Validate the raw events of a JetStream stream: each message comes out on the good
     /// subject, or as a bad row on the bad subject (a durable pull consumer that any number of
     /// validators share). Prints its statistics as JSON when it stops (SIGTERM, or
@@ -123,7 +123,7 @@ enum Layout {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Some(Command::Serve(args)) => serve::run(args),
+        Some(Command::Serve(args)) => serve::run(*args),
         Some(Command::Consume(args)) => {
             eventcat_validate::nats::run_consume(*args).map(|()| ExitCode::SUCCESS)
         }

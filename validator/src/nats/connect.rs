@@ -156,6 +156,28 @@ pub fn redact_url(urls: &str) -> String {
 }
 
 impl ConnectArgs {
+    /// Options for a front-end whose command line names only the server (`serve --good
+    /// nats://...`): the rest from the environment, `NATS_USER` with `NATS_PASSWORD`,
+    /// `NATS_TOKEN`, `NATS_CREDS` (a file), `NATS_TLS_CA` (a file).
+    pub fn from_env(server: &str) -> Self {
+        let set = |var: &str| std::env::var_os(var).is_some().then(|| var.to_owned());
+        ConnectArgs {
+            nats: server.to_owned(),
+            user: std::env::var("NATS_USER").ok(),
+            password_file: None,
+            password_env: set("NATS_PASSWORD"),
+            token_file: None,
+            token_env: set("NATS_TOKEN"),
+            creds: std::env::var_os("NATS_CREDS").map(PathBuf::from),
+            nkey_file: None,
+            tls: server.starts_with("tls://"),
+            tls_ca: std::env::var_os("NATS_TLS_CA").map(PathBuf::from),
+            tls_cert: None,
+            tls_key: None,
+            client_name: "eventcat-validate serve".to_owned(),
+        }
+    }
+
     /// The async-nats options these arguments describe: authentication, TLS, and reconnecting
     /// for ever (a validator outlives server restarts), with each state change on stderr.
     pub async fn options(&self) -> Result<ConnectOptions, ConnectError> {

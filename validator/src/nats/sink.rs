@@ -8,8 +8,8 @@
 //! call it from a plain thread, never from inside an async task.
 //!
 //! Outputs carry the same headers as `consume`'s, with a `Nats-Msg-Id` from the origin
-//! (`<request_id>.<index>` for an HTTP request, `<file>:<line>`, `<stream>.<sequence>`), so a
-//! request retried within the duplicate window is stored once.
+//! (`<request_id>.<index>` for an HTTP request, `<file>:<line>`, `<stream>.<sequence>`), so
+//! publishing the same origin twice within the duplicate window stores it once.
 
 use std::io;
 

@@ -816,3 +816,106 @@ fn the_sink_stores_what_it_was_given_by_flush_and_says_when_it_cannot() {
     let error = sink.flush().unwrap_err().to_string();
     assert!(error.contains("not stored"), "{error}");
 }
+
+#[test]
+fn serve_stores_good_events_and_bad_rows_in_jetstream_before_it_answers() {
+    use std::io::{BufRead, BufReader};
+
+    let server = NatsServer::start();
+    let rt = runtime();
+    let js = rt.block_on(context(&server));
+    rt.block_on(async {
+        for (name, subject) in [("HTTP_GOOD", "http.good"), ("HTTP_BAD", "http.bad")] {
+            js.create_stream(stream::Config {
+                name: name.into(),
+                subjects: vec![subject.into()],
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        }
+    });
+    let mut serve = Command::new(BIN)
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .arg("--good")
+        .arg(format!("{}/http.good", server.url()))
+        .arg("--bad")
+        .arg(format!("{}/http.bad", server.url()))
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (found, address) = std::sync::mpsc::channel();
+    let stderr = BufReader::new(serve.stderr.take().unwrap());
+    std::thread::spawn(move || {
+        for line in stderr.lines().map_while(Result::ok) {
+            if let Some(at) = line.find("listening on http://") {
+                let rest = &line[at + "listening on http://".len()..];
+                let _ = found.send(rest.split_whitespace().next().unwrap().to_owned());
+            }
+        }
+    });
+    let address = address
+        .recv_timeout(Duration::from_secs(30))
+        .expect("serve did not start");
+
+    let catalog =
+        eventcat::ir::lower(&eventcat::load(&workspace().join("catalog")).unwrap()).unwrap();
+    let mut sampler = Sampler::new(&catalog, 61);
+    let lines: Vec<String> = (0..40).map(|_| sampler.sample(0.3).unwrap().line).collect();
+    let registry = eventcat_validate::embedded_registry().unwrap();
+    let valid = lines
+        .iter()
+        .filter(|l| registry.validate(l.as_bytes()).is_valid())
+        .count() as u64;
+    assert!(valid > 0 && valid < 40);
+    let body: String = lines.iter().map(|l| format!("{l}\n")).collect();
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let mut response = agent
+        .post(&format!("http://{address}/v1/events"))
+        .header("Content-Type", "application/x-ndjson")
+        .send(body.as_bytes())
+        .unwrap();
+    let status = response.status().as_u16();
+    let text = response.body_mut().read_to_string().unwrap();
+    assert!(status < 500, "{status}: {text}");
+    // Answered: so already stored, no waiting.
+    let (good, bad) = rt.block_on(async {
+        (
+            read_stream_raw(&js, "HTTP_GOOD").await,
+            read_stream_raw(&js, "HTTP_BAD").await,
+        )
+    });
+    assert_eq!((good.len() as u64, bad.len() as u64), (valid, 40 - valid));
+    for row in &bad {
+        let row: Value = serde_json::from_slice(row).unwrap();
+        assert!(
+            row["request_id"].is_string() && row["errors"].is_array(),
+            "{row}"
+        );
+    }
+    let _ = Command::new("kill")
+        .args(["-TERM", &serve.id().to_string()])
+        .status();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while serve.try_wait().unwrap().is_none() {
+        assert!(Instant::now() < deadline, "serve did not stop");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// The payloads of a stream's messages, in order.
+async fn read_stream_raw(js: &jetstream::Context, name: &str) -> Vec<Vec<u8>> {
+    let mut stream = js.get_stream(name).await.unwrap();
+    let state = stream.info().await.unwrap().state.clone();
+    let mut out = Vec::new();
+    if state.messages > 0 {
+        for seq in state.first_sequence..=state.last_sequence {
+            out.push(stream.get_raw_message(seq).await.unwrap().payload.to_vec());
+        }
+    }
+    out
+}
