@@ -2,10 +2,12 @@
 //! over the engine, [`eventcat_engine`].
 //!
 //! The library part is what the binary, its tests and its benchmark share: the embedded
-//! schemas ([`embedded_sources`], [`embedded_registry`]).
+//! schemas ([`embedded_sources`], [`embedded_registry`]), and the JetStream stage ([`nats`]:
+//! `consume` and `publish`).
 
 use eventcat_engine::{Registry, RegistryError, SchemaSource};
 
+pub mod nats;
 pub mod postgres;
 
 mod embedded {

@@ -47,20 +47,31 @@ struct Cli {
 enum Command {
     /// Run an HTTP collector: validate events posted to /v1/events, keep them for a test API
     /// (/micro/*) and a page (/), write good events and bad rows to outputs.
-    Serve(serve::Args),
+    Serve(Box<serve::Args>),
+    /// Validate the raw events of a JetStream stream: each message comes out on the good
+    /// subject, or as a bad row on the bad subject (a durable pull consumer that any number of
+    /// validators share). Prints its statistics as JSON when it stops (SIGTERM, or
+    /// --stop-when-idle).
+    Consume(Box<eventcat_validate::nats::ConsumeArgs>),
+    /// Publish NDJSON lines to a JetStream subject, one message a line, each acknowledged.
+    Publish(Box<eventcat_validate::nats::PublishArgs>),
     /// Validate the inputs and store them in PostgreSQL: valid payloads in the catalog's tables
     /// (generated/sql/schema.sql), bad rows in eventcat.bad_events. Loading the same input
     /// again adds nothing.
-    Load {
-        /// The database: `postgres://user@host:port/db` (or `host=... dbname=...`).
-        #[arg(long, value_name = "URL")]
-        postgres: String,
-        /// Rows per batch (one transaction each).
-        #[arg(long, default_value_t = eventcat_validate::postgres::DEFAULT_BATCH_ROWS, value_name = "N")]
-        batch_rows: usize,
-        #[command(flatten)]
-        args: Args,
-    },
+    Load(Box<LoadArgs>),
+}
+
+/// `load`: where to store, and the same inputs and options as checking files.
+#[derive(Debug, clap::Args)]
+struct LoadArgs {
+    /// The database: `postgres://user@host:port/db` (or `host=... dbname=...`).
+    #[arg(long, value_name = "URL")]
+    postgres: String,
+    /// Rows per batch (one transaction each).
+    #[arg(long, default_value_t = eventcat_validate::postgres::DEFAULT_BATCH_ROWS, value_name = "N")]
+    batch_rows: usize,
+    #[command(flatten)]
+    args: Args,
 }
 
 /// Checking files (or stdin): the command without a subcommand.
@@ -133,12 +144,21 @@ fn main() -> ExitCode {
     // A machine asking for JSON gets one document on stdout even when nothing could be checked.
     let json = cli.command.is_none() && matches!(cli.check.format, Format::Json);
     let result = match cli.command {
-        Some(Command::Serve(args)) => serve::run(args),
-        Some(Command::Load {
-            postgres,
-            batch_rows,
-            args,
-        }) => run(args, Some((postgres, batch_rows))),
+        Some(Command::Serve(args)) => serve::run(*args),
+        Some(Command::Consume(args)) => {
+            eventcat_validate::nats::run_consume(*args).map(|()| ExitCode::SUCCESS)
+        }
+        Some(Command::Publish(args)) => {
+            eventcat_validate::nats::run_publish(*args).map(|()| ExitCode::SUCCESS)
+        }
+        Some(Command::Load(load)) => {
+            let LoadArgs {
+                postgres,
+                batch_rows,
+                args,
+            } = *load;
+            run(args, Some((postgres, batch_rows)))
+        }
         None => {
             let url = cli
                 .check

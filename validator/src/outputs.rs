@@ -2,9 +2,11 @@
 //! rows: an output spec per side (`--good SPEC`, `--bad SPEC`) opened into one
 //! [`Sink`](eventcat_engine::Sink).
 //!
-//! A spec is `-` (stdout) or a file path (NDJSON, appended to, rotated by size when asked).
-//! Other kinds of output (a JetStream subject, a PostgreSQL table) are further variants of
-//! [`OutputSpec`], each opened into a sink of its own; [`open`] puts the two sides together.
+//! A spec is `-` (stdout), a file path (NDJSON, appended to, rotated by size when asked), or a
+//! JetStream subject (`nats://HOST:PORT/SUBJECT`, `tls://...`: each flush waits for JetStream
+//! to acknowledge what was published). Other kinds of output (a PostgreSQL table) are further
+//! variants of [`OutputSpec`], each opened into a sink of its own; [`open`] puts the two sides
+//! together.
 //!
 //! Sinks are synchronous (they block on the disk, a broker or a database), so front-ends call
 //! them from one writer thread of their own, never from an async task.
@@ -23,6 +25,9 @@ pub enum OutputSpec {
     Stdout,
     /// An NDJSON file, appended to.
     File(PathBuf),
+    /// A JetStream subject: `server` is the URL (`nats://HOST:PORT`), credentials from the
+    /// environment (`NATS_USER` with `NATS_PASSWORD`, `NATS_TOKEN`, `NATS_CREDS`, `NATS_TLS_CA`).
+    JetStream { server: String, subject: String },
 }
 
 impl FromStr for OutputSpec {
@@ -33,19 +38,23 @@ impl FromStr for OutputSpec {
             return Ok(OutputSpec::Stdout);
         }
         if text.is_empty() {
-            return Err("an output is `-` (stdout) or a file path".to_owned());
+            return Err(SPECS.to_owned());
         }
         let scheme = text.split_once("://").map(|(scheme, _)| scheme);
+        if matches!(scheme, Some("nats" | "tls")) {
+            let (server, subject) = eventcat_validate::nats::sink::parse_spec(text)?;
+            return Ok(OutputSpec::JetStream { server, subject });
+        }
         if let Some(scheme) =
             scheme.filter(|s| s.chars().all(|c| c.is_ascii_alphanumeric() || c == '+'))
         {
-            return Err(format!(
-                "{scheme}:// outputs are not supported; an output is `-` (stdout) or a file path"
-            ));
+            return Err(format!("{scheme}:// outputs are not supported; {SPECS}"));
         }
         Ok(OutputSpec::File(PathBuf::from(text)))
     }
 }
+
+const SPECS: &str = "an output is `-` (stdout), a file path, or nats://HOST:PORT/SUBJECT";
 
 /// How outputs are opened.
 #[derive(Debug, Clone, Copy, Default)]
@@ -62,9 +71,73 @@ pub fn open(
     bad: Option<&OutputSpec>,
     options: OutputOptions,
 ) -> io::Result<Box<dyn Sink + Send>> {
+    let jetstream = |spec: Option<&OutputSpec>| matches!(spec, Some(OutputSpec::JetStream { .. }));
+    if jetstream(good) || jetstream(bad) {
+        return Ok(Box::new(Split {
+            good: good.map(|spec| side(spec, true, options)).transpose()?,
+            bad: bad.map(|spec| side(spec, false, options)).transpose()?,
+        }));
+    }
     let good = good.map(|spec| writer(spec, options)).transpose()?;
     let bad = bad.map(|spec| writer(spec, options)).transpose()?;
     Ok(Box::new(NdjsonSink::new(good, bad)))
+}
+
+type BoxSink = Box<dyn Sink + Send>;
+
+/// The sink of one side (`good`: valid events, else bad rows).
+fn side(spec: &OutputSpec, good: bool, options: OutputOptions) -> io::Result<BoxSink> {
+    Ok(match spec {
+        OutputSpec::JetStream { server, subject } => {
+            let connect = eventcat_validate::nats::ConnectArgs::from_env(server);
+            let (g, b) = if good {
+                (Some(subject.clone()), None)
+            } else {
+                (None, Some(subject.clone()))
+            };
+            Box::new(eventcat_validate::nats::sink::JetStreamSink::connect(
+                &connect, g, b,
+            )?)
+        }
+        other => {
+            let out = writer(other, options)?;
+            if good {
+                Box::new(NdjsonSink::new(Some(out), None::<BoxWrite>))
+            } else {
+                Box::new(NdjsonSink::new(None::<BoxWrite>, Some(out)))
+            }
+        }
+    })
+}
+
+/// Good events to one sink, bad rows to another: two kinds of output side by side.
+struct Split {
+    good: Option<BoxSink>,
+    bad: Option<BoxSink>,
+}
+
+impl Sink for Split {
+    fn valid(&mut self, good: &eventcat_engine::Good<'_>) -> io::Result<()> {
+        match &mut self.good {
+            Some(sink) => sink.valid(good),
+            None => Ok(()),
+        }
+    }
+    fn invalid(&mut self, row: &eventcat_engine::BadRow<'_>) -> io::Result<()> {
+        match &mut self.bad {
+            Some(sink) => sink.invalid(row),
+            None => Ok(()),
+        }
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        if let Some(sink) = &mut self.good {
+            sink.flush()?;
+        }
+        if let Some(sink) = &mut self.bad {
+            sink.flush()?;
+        }
+        Ok(())
+    }
 }
 
 type BoxWrite = Box<dyn Write + Send>;
@@ -73,6 +146,7 @@ fn writer(spec: &OutputSpec, options: OutputOptions) -> io::Result<BoxWrite> {
     Ok(match spec {
         OutputSpec::Stdout => Box::new(BufWriter::with_capacity(1 << 16, io::stdout())),
         OutputSpec::File(path) => Box::new(RotatingFile::open(path, options.rotate_bytes)?),
+        OutputSpec::JetStream { .. } => unreachable!("JetStream outputs are sinks, not writers"),
     })
 }
 
@@ -159,10 +233,22 @@ mod tests {
             ("-", Ok(OutputSpec::Stdout)),
             ("good.ndjson", Ok(OutputSpec::File("good.ndjson".into()))),
             ("./a://b", Ok(OutputSpec::File("./a://b".into()))),
+            (
+                "nats://127.0.0.1:4222/events.good",
+                Ok(OutputSpec::JetStream {
+                    server: "nats://127.0.0.1:4222".into(),
+                    subject: "events.good".into(),
+                }),
+            ),
         ] {
             assert_eq!(text.parse::<OutputSpec>(), spec, "{text}");
         }
-        for text in ["", "nats://127.0.0.1:4222/events", "postgres://x/y"] {
+        for text in [
+            "",
+            "nats://127.0.0.1:4222",
+            "nats://h:1/events.>",
+            "postgres://x/y",
+        ] {
             assert!(text.parse::<OutputSpec>().is_err(), "{text}");
         }
     }

@@ -32,11 +32,13 @@ pub struct Args {
     /// row to the bad output.
     #[arg(long, value_enum, default_value_t = OnInvalid::Drop)]
     pub on_invalid: OnInvalid,
-    /// Append every good event (NDJSON) here: a file, or `-` for stdout.
-    #[arg(long, value_name = "FILE|-")]
+    /// Append every good event (NDJSON) here: a file, `-` for stdout, or publish it to a
+    /// JetStream subject (`nats://HOST:PORT/SUBJECT`; stored before the request is answered).
+    #[arg(long, value_name = "FILE|-|nats://...")]
     pub good: Option<OutputSpec>,
-    /// Append a bad row (NDJSON) for every invalid event here: a file, or `-` for stdout.
-    #[arg(long, value_name = "FILE|-")]
+    /// Append a bad row (NDJSON) for every invalid event here: a file, `-` for stdout, or a
+    /// JetStream subject (`nats://HOST:PORT/SUBJECT`).
+    #[arg(long, value_name = "FILE|-|nats://...")]
     pub bad: Option<OutputSpec>,
     /// Rotate an output file once it holds this many bytes (to `<file>.1`, `<file>.2`, ...).
     #[arg(long, value_name = "BYTES")]
