@@ -281,3 +281,26 @@ fn hostile_text_in_the_javascript_stays_inside_string_literals() {
         }
     }
 }
+
+/// `checks.js` states the privacy forms with the same patterns and words as the Rust engine,
+/// so the two cannot drift apart unnoticed.
+#[test]
+fn the_runtime_privacy_forms_are_the_engines() {
+    use eventcat_runtime::privacy::{ANONYMIZED_IPV4_PATTERN, HASHED_PATTERN, PrivacyKind};
+    let checks = typescript::files(&lower("mini"))
+        .into_iter()
+        .find(|file| file.path == "typescript/checks.js")
+        .expect("the emitter writes checks.js")
+        .contents;
+    for text in [
+        ANONYMIZED_IPV4_PATTERN,
+        HASHED_PATTERN,
+        PrivacyKind::AnonymizedIp.expected(),
+        PrivacyKind::Hashed.expected(),
+        PrivacyKind::AnonymizedIp.rule(),
+        PrivacyKind::Hashed.rule(),
+    ] {
+        let literal = serde_json::Value::from(text).to_string();
+        assert!(checks.contains(&literal), "checks.js lacks {literal}");
+    }
+}

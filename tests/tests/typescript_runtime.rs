@@ -40,7 +40,7 @@ fn node(args: &[&std::ffi::OsStr]) -> Output {
         .unwrap_or_else(|error| {
             panic!(
                 "cannot run `node` ({error}): these tests need Node.js 20 or newer \
-                 (Debian: `sudo apt-get install nodejs npm`; or https://nodejs.org), then \
+                 (https://nodejs.org, or Debian's `nodejs` and `npm` packages), then \
                  `npm ci --prefix tools`"
             )
         })
@@ -383,4 +383,39 @@ fn node_unit_tests_pass() {
     assert_success("node --test tests/typescript/runtime", &output);
     let report = String::from_utf8_lossy(&output.stdout);
     assert!(report.contains("# fail 0"), "{report}");
+}
+
+/// The README's TypeScript example runs as written: its `app.mjs`, with the package installed
+/// as `node_modules/auterity-events` (what its `npm install` line does: a link to the folder).
+#[test]
+fn the_readme_example_runs() {
+    let readme = std::fs::read_to_string(workspace().join("README.md")).unwrap();
+    let section = readme
+        .split("<!-- readme-example: typescript -->")
+        .nth(1)
+        .expect("the README marks its TypeScript example");
+    let script = section
+        .split("<<'JS'\n")
+        .nth(1)
+        .and_then(|rest| rest.split("\nJS\n").next())
+        .expect("the example writes app.mjs with a <<'JS' heredoc");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("node_modules")).unwrap();
+    std::os::unix::fs::symlink(
+        workspace().join("generated/typescript"),
+        dir.path().join("node_modules/auterity-events"),
+    )
+    .unwrap();
+    let app = dir.path().join("app.mjs");
+    std::fs::write(&app, script).unwrap();
+    let output = node(&[app.as_os_str()]);
+    assert_success("the README's TypeScript example", &output);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 2, "{stdout}");
+    assert!(lines[0].starts_with("1 user.login "), "{stdout}");
+    assert_eq!(
+        lines[1],
+        "false /properties/ip_address privacy:anonymized_ip"
+    );
 }
