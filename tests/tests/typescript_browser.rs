@@ -117,3 +117,27 @@ fn the_tracker_and_validator_run_under_a_strict_csp() {
     assert_eq!(reported["rule"], "privacy:anonymized_ip");
     assert!(report["screenshot"].as_str().is_some());
 }
+
+/// Events queued in the page (a big batch, a long interval) leave with `navigator.sendBeacon`
+/// when the page is left: the browser's beacon reaches the page's origin with every queued
+/// event, as one `application/json` array.
+#[test]
+fn the_page_hide_beacon_carries_the_queue() {
+    let report = harness(&["--scenarios", "beacon"]);
+    assert_clean_page(&report);
+    let beacon = &report["scenarios"]["beacon"];
+    let ids = beacon["ids"].as_array().unwrap();
+    assert_eq!(ids.len(), 4);
+    assert_eq!(
+        beacon["stats"]["queued"], 4,
+        "queued, not sent, before the page hides"
+    );
+    let beacons = beacon["beacons"].as_array().unwrap();
+    assert_eq!(beacons.len(), 1, "{beacon:#}");
+    assert_eq!(beacons[0]["handed"], true);
+    assert_eq!(beacons[0]["type"], "application/json");
+    let ingests = beacon["ingests"].as_array().unwrap();
+    assert_eq!(ingests.len(), 1, "{beacon:#}");
+    assert_eq!(ingests[0]["contentType"], "application/json");
+    assert_eq!(&ingests[0]["ids"], &beacon["ids"]);
+}

@@ -19,6 +19,17 @@ try {
   evalBlocked = error instanceof EvalError;
 }
 
+// Counts the beacons the page hands to the browser (the real sendBeacon sends them), in
+// sessionStorage, which the next page of the same tab still reads.
+const sendBeacon = navigator.sendBeacon.bind(navigator);
+navigator.sendBeacon = (url, data) => {
+  const handed = sendBeacon(url, data);
+  const seen = JSON.parse(sessionStorage.getItem("beacons") ?? "[]");
+  seen.push({ url: String(url), bytes: data instanceof Blob ? data.size : -1, type: data instanceof Blob ? data.type : "", handed });
+  sessionStorage.setItem("beacons", JSON.stringify(seen));
+  return handed;
+};
+
 const context = { source: "frontend", environment: "production", organization_id: "org_browser" };
 
 /** A valid user.login of the bundled catalog. */

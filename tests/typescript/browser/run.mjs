@@ -92,7 +92,7 @@ const server = createServer((request, response) => {
       return send(response, 200, type, readFileSync(join(packageDir, name)));
     }
     if (path === "/v1/events" && request.method === "POST") {
-      const entry = { at: Date.now(), contentType: request.headers["content-type"], events: safeCount(body), status: 0 };
+      const entry = { at: Date.now(), contentType: request.headers["content-type"], events: safeCount(body), status: 0, ids: safeIds(body) };
       ingests.push(entry);
       if (failNext !== undefined) {
         entry.status = failNext.status;
@@ -110,6 +110,15 @@ const server = createServer((request, response) => {
   });
 });
 
+function safeIds(body) {
+  try {
+    const parsed = JSON.parse(body.toString("utf8"));
+    return (Array.isArray(parsed) ? parsed : [parsed]).map((payload) => payload?.event_id);
+  } catch {
+    return [];
+  }
+}
+
 function safeCount(body) {
   try {
     const parsed = JSON.parse(body.toString("utf8"));
@@ -124,6 +133,7 @@ const origin = `http://127.0.0.1:${server.address().port}`;
 
 /** The good events serve holds whose event_id is one of `ids` (polled: the beacon is async). */
 async function goodEvents(ids, expected = ids.length) {
+  if (serve === undefined) return [];
   const wanted = new Set(ids);
   let found = [];
   for (let attempt = 0; attempt < 50; attempt += 1) {
@@ -179,6 +189,7 @@ try {
     const requestsBefore = result.requests.length;
     // Leaving the page fires pagehide: the queue must go out as a beacon.
     await page.goto(`${origin}/next.html`);
+    queued.beacons = await page.evaluate(() => JSON.parse(sessionStorage.getItem("beacons") ?? "[]"));
     queued.found = await goodEvents(queued.ids);
     queued.ingests = ingests.slice(before);
     queued.requests = result.requests.slice(requestsBefore);
