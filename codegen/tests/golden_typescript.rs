@@ -1,7 +1,8 @@
-//! The TypeScript emitter's output: golden files for the mini fixture (review a change of output
-//! as a diff; `EXPECTORATE=overwrite cargo test -p eventcat --test golden_typescript` rewrites
-//! them), and the hostile fixture's text reaching the declarations intact and harmless.
-//! That `tsc` accepts the output is checked in `tests/tests/typescript_tsc.rs`.
+//! The TypeScript emitter's output: golden files for the mini and hostile fixtures (review a
+//! change of output as a diff; `EXPECTORATE=overwrite cargo test -p eventcat --test
+//! golden_typescript` rewrites them), and the hostile fixture's text reaching the declarations
+//! and the runtime modules intact and harmless. That `tsc` accepts the output is checked in
+//! `tests/tests/typescript_tsc.rs`, that it runs in `tests/tests/typescript_runtime.rs`.
 
 use std::path::{Path, PathBuf};
 
@@ -41,10 +42,10 @@ fn files_under(dir: &Path) -> Vec<String> {
     files
 }
 
-#[test]
-fn mini_matches_the_golden_files() {
-    let files = typescript::files(&lower("mini"));
-    let golden = manifest_dir().join("tests/golden");
+/// The package of `fixture` against `tests/golden/typescript/<fixture>/`.
+fn assert_golden(fixture: &str) {
+    let files = typescript::files(&lower(fixture));
+    let golden = manifest_dir().join("tests/golden/typescript").join(fixture);
     for file in &files {
         expectorate::assert_contents(golden.join(&file.path), &file.contents);
     }
@@ -55,6 +56,16 @@ fn mini_matches_the_golden_files() {
         .map(|path| format!("typescript/{path}"))
         .collect();
     assert_eq!(on_disk, written, "golden files vs emitted files");
+}
+
+#[test]
+fn mini_matches_the_golden_files() {
+    assert_golden("mini");
+}
+
+#[test]
+fn hostile_matches_the_golden_files() {
+    assert_golden("hostile");
 }
 
 #[test]
@@ -80,6 +91,29 @@ fn package_json_names_the_catalog_and_its_declarations() {
     assert_eq!(package["version"], "0.1.0");
     assert_eq!(package["private"], true);
     assert_eq!(package["types"], "index.d.ts");
+    assert_eq!(package["type"], "module");
+    assert_eq!(package["exports"]["."]["types"], "./index.d.ts");
+    assert_eq!(package["exports"]["."]["default"], "./index.js");
+    assert_eq!(package["exports"]["./validate"]["types"], "./validate.d.ts");
+    assert_eq!(package["exports"]["./validate"]["default"], "./validate.js");
+    // No runtime dependency of any kind.
+    for key in ["dependencies", "peerDependencies", "optionalDependencies"] {
+        assert!(package.get(key).is_none(), "{key}");
+    }
+    // Every file an export names is written.
+    let paths: Vec<String> = typescript::files(&catalog)
+        .into_iter()
+        .map(|f| f.path)
+        .collect();
+    for entry in [
+        "./index.js",
+        "./index.d.ts",
+        "./validate.js",
+        "./validate.d.ts",
+    ] {
+        let path = format!("typescript/{}", entry.trim_start_matches("./"));
+        assert!(paths.contains(&path), "{path}");
+    }
     assert!(
         package["description"]
             .as_str()
@@ -202,5 +236,71 @@ fn hostile_names_and_values_are_typed_exactly() {
             output.contains(expected),
             "missing {expected:?} in:\n{output}"
         );
+    }
+}
+
+/// Catalog text reaches the JavaScript modules only inside JSON string literals (the rule tables
+/// and the tracker's event list) or comments it cannot close: each line outside a string holds no
+/// catalog text, and every string parses back to what the catalog says.
+#[test]
+fn hostile_text_in_the_javascript_stays_inside_string_literals() {
+    let catalog = lower("hostile");
+    let validate_texts: &[&str] = &[
+        "*/",
+        "3d",
+        "a-b",
+        "with space",
+        "ünïcode",
+        "constructor",
+        "prototype",
+    ];
+    let index_texts: &[&str] = &["weird.keywords", "weird.oddities", "weirdKeywords"];
+    for (name, texts) in [
+        ("typescript/index.js", index_texts),
+        ("typescript/validate.js", validate_texts),
+    ] {
+        let file = typescript::files(&catalog)
+            .into_iter()
+            .find(|file| file.path == name)
+            .expect("the emitter writes the module");
+        let tables: Vec<&str> = file.contents.lines().collect();
+        // The data block is JSON: it starts after `= ` and ends at the `};` closing it.
+        let start = file.contents.find(" = {\n").expect("a table") + 3;
+        let end = file.contents[start..].find("\n};").expect("its end") + start + 2;
+        let table: serde_json::Value = serde_json::from_str(&file.contents[start..end])
+            .unwrap_or_else(|e| panic!("{name}: the table is not JSON: {e}"));
+        let text = table.to_string();
+        for hostile in texts {
+            assert!(
+                text.contains(hostile),
+                "{name}: {hostile:?} is missing from the table"
+            );
+        }
+        for line in &tables {
+            assert!(!line.contains("</script>"), "{name}: {line}");
+        }
+    }
+}
+
+/// `checks.js` states the privacy forms with the same patterns and words as the Rust engine,
+/// so the two cannot drift apart unnoticed.
+#[test]
+fn the_runtime_privacy_forms_are_the_engines() {
+    use eventcat_runtime::privacy::{ANONYMIZED_IPV4_PATTERN, HASHED_PATTERN, PrivacyKind};
+    let checks = typescript::files(&lower("mini"))
+        .into_iter()
+        .find(|file| file.path == "typescript/checks.js")
+        .expect("the emitter writes checks.js")
+        .contents;
+    for text in [
+        ANONYMIZED_IPV4_PATTERN,
+        HASHED_PATTERN,
+        PrivacyKind::AnonymizedIp.expected(),
+        PrivacyKind::Hashed.expected(),
+        PrivacyKind::AnonymizedIp.rule(),
+        PrivacyKind::Hashed.rule(),
+    ] {
+        let literal = serde_json::Value::from(text).to_string();
+        assert!(checks.contains(&literal), "checks.js lacks {literal}");
     }
 }

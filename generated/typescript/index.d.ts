@@ -2385,3 +2385,326 @@ export interface EventMap {
 
 /** The name of any event of the catalog. */
 export type EventName = keyof EventMap;
+
+import type { Transport } from "./transport.js";
+import type { ValidationResult, Violation } from "./tracker.js";
+export type { Payload, Transport, MemoryTransport, FetchResponse, FetchLike, HttpTransportStats, HttpTransportError, HttpTransportOptions, HttpTransport } from "./transport.js";
+export type { ValidationError, ValidationResult, Violation } from "./tracker.js";
+export { memoryTransport, httpTransport, retryAfterMs } from "./transport.js";
+export { EventViolationError } from "./tracker.js";
+
+/** The envelope fields a tracker's context gives once, for every event it tracks. */
+export interface TrackerContext {
+  /**
+   * Organization context.
+   *
+   * @minLength 1
+   */
+  organization_id: string;
+  /**
+   * User context, when applicable.
+   *
+   * @minLength 1
+   * @pii identifier
+   */
+  user_id?: string;
+  /**
+   * Session context, when applicable.
+   *
+   * @minLength 1
+   */
+  session_id?: string;
+  /**
+   * Workflow context, when applicable.
+   *
+   * @minLength 1
+   */
+  workflow_id?: string;
+  /**
+   * Execution context, when applicable.
+   *
+   * @minLength 1
+   */
+  execution_id?: string;
+  /**
+   * System component that generated the event.
+   *
+   * @minLength 1
+   * @example "api"
+   * @example "frontend"
+   * @example "workflow_engine"
+   */
+  source: string;
+  /** Deployment environment the event was generated in. */
+  environment: Environment;
+}
+
+/**
+ * Envelope fields for one event, over the context's; the tracker fills the others.
+ * Without them, `event_id` and `timestamp` are filled (a random UUID, the current time).
+ */
+export interface EnvelopeOverrides {
+  /**
+   * UUID for event uniqueness.
+   *
+   * @format uuid
+   */
+  event_id?: string;
+  /**
+   * When the event occurred.
+   *
+   * @format date-time (RFC 3339, e.g. 2025-01-31T09:30:00Z)
+   */
+  timestamp?: string;
+  /**
+   * Organization context.
+   *
+   * @minLength 1
+   */
+  organization_id?: string;
+  /**
+   * User context, when applicable.
+   *
+   * @minLength 1
+   * @pii identifier
+   */
+  user_id?: string;
+  /**
+   * Session context, when applicable.
+   *
+   * @minLength 1
+   */
+  session_id?: string;
+  /**
+   * Workflow context, when applicable.
+   *
+   * @minLength 1
+   */
+  workflow_id?: string;
+  /**
+   * Execution context, when applicable.
+   *
+   * @minLength 1
+   */
+  execution_id?: string;
+  /**
+   * System component that generated the event.
+   *
+   * @minLength 1
+   * @example "api"
+   * @example "frontend"
+   * @example "workflow_engine"
+   */
+  source?: string;
+  /** Deployment environment the event was generated in. */
+  environment?: Environment;
+}
+
+/** What `createTracker` needs. */
+export interface TrackerOptions {
+  /** Where payloads go: `memoryTransport()`, `httpTransport({ url })` or your own. */
+  transport: Transport;
+  /** The envelope fields every event carries. */
+  context: TrackerContext;
+  /**
+   * Checks each payload before it is sent: `validate` from `<package>/validate`.
+   * Leave it out of production bundles to leave the validator out too.
+   */
+  validate?: (payload: unknown) => ValidationResult;
+  /**
+   * Called with each invalid payload; by default it throws in tests (the event is not sent)
+   * and warns otherwise (the event is sent, and the collector records it as invalid).
+   */
+  onViolation?: (violation: Violation) => void;
+}
+
+/** A tracker: one function per event, each returning the payload it sent. */
+export interface Tracker {
+  /**
+   * AI processing cost is incurred.
+   *
+   * Sends `ai.cost_incurred` 1.0.0; returns the payload.
+   */
+  aiCostIncurred(properties: AiCostIncurredProperties, overrides?: EnvelopeOverrides): AiCostIncurred;
+  /**
+   * AI model processing completes successfully.
+   *
+   * Sends `ai.model_completed` 1.0.0; returns the payload.
+   */
+  aiModelCompleted(properties: AiModelCompletedProperties, overrides?: EnvelopeOverrides): AiModelCompleted;
+  /**
+   * AI model processing fails.
+   *
+   * Sends `ai.model_failed` 1.0.0; returns the payload.
+   */
+  aiModelFailed(properties: AiModelFailedProperties, overrides?: EnvelopeOverrides): AiModelFailed;
+  /**
+   * AI model processing is requested.
+   *
+   * Sends `ai.model_requested` 1.0.0; returns the payload.
+   */
+  aiModelRequested(properties: AiModelRequestedProperties, overrides?: EnvelopeOverrides): AiModelRequested;
+  /**
+   * API request completes successfully.
+   *
+   * Sends `api.request_completed` 1.0.0; returns the payload.
+   */
+  apiRequestCompleted(properties: ApiRequestCompletedProperties, overrides?: EnvelopeOverrides): ApiRequestCompleted;
+  /**
+   * API request fails.
+   *
+   * Sends `api.request_failed` 1.0.0; returns the payload.
+   */
+  apiRequestFailed(properties: ApiRequestFailedProperties, overrides?: EnvelopeOverrides): ApiRequestFailed;
+  /**
+   * API request is received.
+   *
+   * Sends `api.request_received` 1.0.0; returns the payload.
+   */
+  apiRequestReceived(properties: ApiRequestReceivedProperties, overrides?: EnvelopeOverrides): ApiRequestReceived;
+  /**
+   * Revenue is generated from platform usage.
+   *
+   * Sends `business.revenue_generated` 1.0.0; returns the payload.
+   */
+  businessRevenueGenerated(properties: BusinessRevenueGeneratedProperties, overrides?: EnvelopeOverrides): BusinessRevenueGenerated;
+  /**
+   * User reaches adoption milestone.
+   *
+   * Sends `business.user_adoption_milestone` 1.0.0; returns the payload.
+   */
+  businessUserAdoptionMilestone(properties: BusinessUserAdoptionMilestoneProperties, overrides?: EnvelopeOverrides): BusinessUserAdoptionMilestone;
+  /**
+   * Workflow delivers measurable business value.
+   *
+   * Sends `business.workflow_value_delivered` 1.0.0; returns the payload.
+   */
+  businessWorkflowValueDelivered(properties: BusinessWorkflowValueDeliveredProperties, overrides?: EnvelopeOverrides): BusinessWorkflowValueDelivered;
+  /**
+   * Integration synchronization completes successfully.
+   *
+   * Sends `integration.sync_completed` 1.0.0; returns the payload.
+   */
+  integrationSyncCompleted(properties: IntegrationSyncCompletedProperties, overrides?: EnvelopeOverrides): IntegrationSyncCompleted;
+  /**
+   * Integration synchronization fails.
+   *
+   * Sends `integration.sync_failed` 1.0.0; returns the payload.
+   */
+  integrationSyncFailed(properties: IntegrationSyncFailedProperties, overrides?: EnvelopeOverrides): IntegrationSyncFailed;
+  /**
+   * Integration synchronization begins.
+   *
+   * Sends `integration.sync_started` 1.0.0; returns the payload.
+   */
+  integrationSyncStarted(properties: IntegrationSyncStartedProperties, overrides?: EnvelopeOverrides): IntegrationSyncStarted;
+  /**
+   * User login attempt is made.
+   *
+   * Sends `security.login_attempt` 1.0.0; returns the payload.
+   */
+  securityLoginAttempt(properties: SecurityLoginAttemptProperties, overrides?: EnvelopeOverrides): SecurityLoginAttempt;
+  /**
+   * Suspicious security-related activity is detected.
+   *
+   * Sends `security.suspicious_activity` 1.0.0; returns the payload.
+   */
+  securitySuspiciousActivity(properties: SecuritySuspiciousActivityProperties, overrides?: EnvelopeOverrides): SecuritySuspiciousActivity;
+  /**
+   * System error is detected.
+   *
+   * Sends `system.error_occurred` 1.0.0; returns the payload.
+   */
+  systemErrorOccurred(properties: SystemErrorOccurredProperties, overrides?: EnvelopeOverrides): SystemErrorOccurred;
+  /**
+   * System performance metric is recorded.
+   *
+   * Sends `system.performance_metric` 1.0.0; returns the payload.
+   */
+  systemPerformanceMetric(properties: SystemPerformanceMetricProperties, overrides?: EnvelopeOverrides): SystemPerformanceMetric;
+  /**
+   * User interacts with a specific feature or tool.
+   *
+   * Sends `user.feature_used` 1.0.0; returns the payload.
+   */
+  userFeatureUsed(properties: UserFeatureUsedProperties, overrides?: EnvelopeOverrides): UserFeatureUsed;
+  /**
+   * User successfully logs into the platform.
+   *
+   * Sends `user.login` 1.0.0; returns the payload.
+   */
+  userLogin(properties: UserLoginProperties, overrides?: EnvelopeOverrides): UserLogin;
+  /**
+   * User logs out of the platform.
+   *
+   * Sends `user.logout` 1.0.0; returns the payload.
+   */
+  userLogout(properties: UserLogoutProperties, overrides?: EnvelopeOverrides): UserLogout;
+  /**
+   * User views a page or screen in the application.
+   *
+   * Sends `user.page_view` 1.0.0; returns the payload.
+   */
+  userPageView(properties: UserPageViewProperties, overrides?: EnvelopeOverrides): UserPageView;
+  /**
+   * User performs a search within the platform.
+   *
+   * Sends `user.search_performed` 1.0.0; returns the payload.
+   */
+  userSearchPerformed(properties: UserSearchPerformedProperties, overrides?: EnvelopeOverrides): UserSearchPerformed;
+  /**
+   * User session expires due to inactivity.
+   *
+   * Sends `user.session_expired` 1.0.0; returns the payload.
+   */
+  userSessionExpired(properties: UserSessionExpiredProperties, overrides?: EnvelopeOverrides): UserSessionExpired;
+  /**
+   * New workflow is created.
+   *
+   * Sends `workflow.created` 1.0.0; returns the payload.
+   */
+  workflowCreated(properties: WorkflowCreatedProperties, overrides?: EnvelopeOverrides): WorkflowCreated;
+  /**
+   * Workflow is deleted.
+   *
+   * Sends `workflow.deleted` 1.0.0; returns the payload.
+   */
+  workflowDeleted(properties: WorkflowDeletedProperties, overrides?: EnvelopeOverrides): WorkflowDeleted;
+  /**
+   * Workflow execution finishes successfully.
+   *
+   * Sends `workflow.execution_completed` 1.0.0; returns the payload.
+   */
+  workflowExecutionCompleted(properties: WorkflowExecutionCompletedProperties, overrides?: EnvelopeOverrides): WorkflowExecutionCompleted;
+  /**
+   * Workflow execution fails.
+   *
+   * Sends `workflow.execution_failed` 1.0.0; returns the payload.
+   */
+  workflowExecutionFailed(properties: WorkflowExecutionFailedProperties, overrides?: EnvelopeOverrides): WorkflowExecutionFailed;
+  /**
+   * Workflow execution begins.
+   *
+   * Sends `workflow.execution_started` 1.0.0; returns the payload.
+   */
+  workflowExecutionStarted(properties: WorkflowExecutionStartedProperties, overrides?: EnvelopeOverrides): WorkflowExecutionStarted;
+  /**
+   * Individual workflow node completes execution.
+   *
+   * Sends `workflow.node_executed` 1.0.0; returns the payload.
+   */
+  workflowNodeExecuted(properties: WorkflowNodeExecutedProperties, overrides?: EnvelopeOverrides): WorkflowNodeExecuted;
+  /**
+   * Existing workflow is modified.
+   *
+   * Sends `workflow.updated` 1.0.0; returns the payload.
+   */
+  workflowUpdated(properties: WorkflowUpdatedProperties, overrides?: EnvelopeOverrides): WorkflowUpdated;
+  /** Sends any event by its name. */
+  track<E extends EventName>(name: E, properties: EventMap[E]["properties"], overrides?: EnvelopeOverrides): EventMap[E];
+  /** Waits until every event tracked so far is delivered (or given up on). */
+  flush(): Promise<void>;
+}
+
+/** A tracker with one function per event of the catalog. */
+export declare function createTracker(options: TrackerOptions): Tracker;

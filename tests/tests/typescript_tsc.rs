@@ -1,7 +1,8 @@
-//! The TypeScript declarations compile under the real compiler, in its strictest settings, with
-//! usage files (`tests/typescript/*.ts`) that build events, narrow the union on `event_name`, and
-//! hold `// @ts-expect-error` lines: tsc fails on such a line when it is not an error, so these
-//! prove the types reject what they must, and are not `any`.
+//! The TypeScript package compiles under the real compiler, in its strictest settings (its
+//! JavaScript checked against its JSDoc with `--checkJs`), with usage files
+//! (`tests/typescript/*.ts`, `*.mts`) that build events, call the tracker, narrow the union on
+//! `event_name`, and hold `// @ts-expect-error` lines: tsc fails on such a line when it is not an
+//! error, so these prove the types reject what they must, and are not `any`.
 //!
 //! tsc comes from `tools/node_modules` (`npm ci --prefix tools`, which CI runs first). Without it
 //! these tests fail rather than skip: a skipped check reads as a passed one.
@@ -49,21 +50,35 @@ fn tsc() -> PathBuf {
     tsc
 }
 
-/// Writes the declarations of `catalog` to `<tmp>/generated/` and `usage` to
-/// `<tmp>/tests/typescript/<usage_name>`, the repository's layout, so the usage files' import of
-/// `../../generated/typescript` resolves (through `package.json`'s `types`), then runs tsc.
+/// Writes the package of `catalog` to `<tmp>/generated/typescript/` (the repository's layout, so
+/// the usage files' import of `../../generated/typescript` resolves through `package.json`'s
+/// `types`) and installs it as `<tmp>/node_modules/<name>` (so an import of the package's name and
+/// of `<name>/validate` resolves through its `exports`, as in an app), writes `usage` to
+/// `<tmp>/tests/typescript/<usage_name>`, then runs tsc on every file of the package (its
+/// JavaScript too, with `--checkJs`) and the usage file, in its strictest settings.
 fn assert_compiles(catalog: &Catalog, usage_name: &str, usage: &str) {
     let dir = tempfile::tempdir().expect("a temporary folder");
-    let mut declarations = None;
+    let mut package_files = Vec::new();
+    let package_name = format!("{}-events", catalog.name);
     for file in typescript::files(catalog) {
         let path = dir.path().join("generated").join(&file.path);
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(&path, &file.contents).unwrap();
-        if file.path.ends_with(".d.ts") {
-            declarations = Some(path);
+        let installed = dir
+            .path()
+            .join("node_modules")
+            .join(&package_name)
+            .join(file.path.strip_prefix("typescript/").unwrap());
+        std::fs::create_dir_all(installed.parent().unwrap()).unwrap();
+        std::fs::write(&installed, &file.contents).unwrap();
+        if file.path.ends_with(".js") || file.path.ends_with(".d.ts") {
+            package_files.push(path);
         }
     }
-    let declarations = declarations.expect("the emitter writes a .d.ts file");
+    assert!(
+        package_files.len() >= 10,
+        "the emitter writes the package's modules"
+    );
     let usage_path = dir.path().join("tests/typescript").join(usage_name);
     std::fs::create_dir_all(usage_path.parent().unwrap()).unwrap();
     std::fs::write(&usage_path, usage).unwrap();
@@ -75,8 +90,20 @@ fn assert_compiles(catalog: &Catalog, usage_name: &str, usage: &str) {
             "--noUnusedLocals",
             "--noUnusedParameters",
             "--exactOptionalPropertyTypes",
+            "--noImplicitOverride",
+            "--noPropertyAccessFromIndexSignature",
+            "--allowJs",
+            "--checkJs",
+            "--target",
+            "es2022",
+            "--lib",
+            "es2022,dom",
+            "--module",
+            "nodenext",
+            "--moduleResolution",
+            "nodenext",
         ])
-        .arg(&declarations)
+        .args(&package_files)
         .arg(&usage_path)
         .current_dir(dir.path())
         .output()
@@ -86,7 +113,7 @@ fn assert_compiles(catalog: &Catalog, usage_name: &str, usage: &str) {
     if !output.status.success() {
         let kept = dir.keep();
         panic!(
-            "tsc rejected the `{}` declarations or their usage ({}); the files are kept in {}\n{}{}",
+            "tsc rejected the `{}` package or its usage ({}); the files are kept in {}\n{}{}",
             catalog.name,
             output.status,
             kept.display(),
@@ -108,6 +135,19 @@ fn assert_usage_compiles(catalog: &Catalog, name: &str) {
 fn bundled_catalog_declarations_compile_and_type_its_events() {
     let catalog = lower(&workspace().join("catalog"));
     assert_usage_compiles(&catalog, "bundled_usage.ts");
+}
+
+/// The tracker's functions, transports and validator, imported by the package's name (through
+/// `exports`), in an ES module as an app writes it.
+#[test]
+fn bundled_tracker_is_typed_per_event() {
+    let catalog = lower(&workspace().join("catalog"));
+    assert_usage_compiles(&catalog, "tracker_usage.mts");
+}
+
+#[test]
+fn hostile_tracker_compiles() {
+    assert_usage_compiles(&fixture("hostile"), "hostile_tracker_usage.mts");
 }
 
 #[test]

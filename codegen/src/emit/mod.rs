@@ -5,7 +5,7 @@
 //! |---|---|
 //! | [`rust`] | the Rust crate's `src/lib.rs` (quote! + prettyplease), also what the macros expand to |
 //! | [`json_schema`] | one JSON Schema 2020-12 per event version, an index, and a union schema |
-//! | [`typescript`] | `index.d.ts` and its `package.json` |
+//! | [`typescript`] | the npm package: `index.d.ts`, the tracker, the transports, `validate` |
 //! | [`markdown`] | `docs/catalog.md` |
 //! | [`sql`] | PostgreSQL DDL, migrations from the published versions, dbt sources (with the history, from `generate`) |
 

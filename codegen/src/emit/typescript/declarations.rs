@@ -1,45 +1,15 @@
-//! TypeScript declarations: `typescript/index.d.ts` and the `package.json` that publishes it.
-//!
-//! Declarations only, no runtime code: producers type their payloads against them and consumers
-//! narrow the `AnalyticsEvent` union on `event_name`; validating untrusted payloads is the JSON
-//! Schemas' job. Every catalog string reaches the output either as a JSON string literal or
-//! through [`jsdoc_lines`], so no catalog text can end a literal or a comment early.
+//! `index.d.ts`: the events' types (an interface per event's properties, the envelope, the
+//! `AnalyticsEvent` union discriminated by `event_name`, `EventMap`), then the tracker's
+//! ([`super::tracker::declarations`]). Producers type their payloads against them, consumers
+//! narrow the union on `event_name`.
 
-use std::collections::BTreeSet;
+use super::{Names, Writer, enums, property_key, string_literal, tagged, text};
+use crate::emit::text::jsdoc_lines;
+use crate::ir::{Catalog, EnvelopeRole, Event, Field, FieldType};
 
-use serde_json::{Value, json};
-
-use super::text::jsdoc_lines;
-use super::{OutputFile, generated_notice};
-use crate::ir::{Catalog, EnumType, EnvelopeRole, Event, Field, FieldType};
-
-/// The files this emitter writes.
-pub fn files(catalog: &Catalog) -> Vec<OutputFile> {
-    vec![
-        OutputFile::new("typescript/index.d.ts", index_d_ts(catalog)),
-        OutputFile::new("typescript/package.json", package_json(catalog)),
-    ]
-}
-
-fn package_json(catalog: &Catalog) -> String {
-    let package = json!({
-        "name": format!("{}-events", catalog.name),
-        "version": catalog.version.to_string(),
-        "private": true,
-        "description": format!("TypeScript declarations of the events of the {}.", catalog.title),
-        "types": "index.d.ts",
-    });
-    format!("{package:#}\n")
-}
-
-fn index_d_ts(catalog: &Catalog) -> String {
-    let names = Names::new(catalog);
+pub(super) fn index_d_ts(catalog: &Catalog, names: &Names) -> String {
     let mut w = Writer::default();
-    // The notice holds the catalog's name: a line break in it would end the `//` comment.
-    w.line(format!(
-        "// {}",
-        generated_notice(catalog).replace(['\n', '\r', '\u{2028}', '\u{2029}'], " ")
-    ));
+    w.out.push_str(&super::notice_line(catalog));
     w.blank();
     let mut package_doc = text(&catalog.title);
     package_doc.push(String::new());
@@ -51,10 +21,10 @@ fn index_d_ts(catalog: &Catalog) -> String {
         enum_decls(&mut w, &envelope_field.field, "the envelope");
     }
     w.blank();
-    envelope(&mut w, catalog, &names);
+    envelope(&mut w, catalog, names);
 
     for event in catalog.events.values() {
-        event_decls(&mut w, catalog, &names, event);
+        event_decls(&mut w, catalog, names, event);
     }
 
     w.blank();
@@ -83,6 +53,7 @@ fn index_d_ts(catalog: &Catalog) -> String {
     w.blank();
     w.doc(&["The name of any event of the catalog.".into()]);
     w.line("export type EventName = keyof EventMap;");
+    super::tracker::declarations(&mut w, catalog, names);
     w.out
 }
 
@@ -191,18 +162,9 @@ fn enum_decls(w: &mut Writer, field: &Field, owner: &str) {
     }
 }
 
-/// The enum types a field's type declares: its own, or its items'.
-fn enums(ty: &FieldType) -> Vec<&EnumType> {
-    match ty {
-        FieldType::Enum(enum_type) => vec![enum_type],
-        FieldType::Array(items) => enums(items),
-        _ => Vec::new(),
-    }
-}
-
 /// `optional` and `nullable` stay separate: JSON can omit a key or hold `null`, and under
 /// `exactOptionalPropertyTypes` `?` admits only the first.
-fn property(w: &mut Writer, names: &Names, field: &Field) {
+pub(super) fn property(w: &mut Writer, names: &Names, field: &Field) {
     w.doc(&field_doc(field));
     let optional = if field.optional { "?" } else { "" };
     let null = if field.nullable { " | null" } else { "" };
@@ -278,180 +240,4 @@ fn type_tags(ty: &FieldType) -> Vec<String> {
         FieldType::Enum(_) | FieldType::Boolean | FieldType::Object => {}
     }
     tags
-}
-
-/// Type names chosen so that no catalog type can shadow what the declarations rely on.
-struct Names {
-    /// The envelope's type parameters: `N`, `T`, `V`, `P`, unless an envelope enum is named so
-    /// (inside the interface the parameter would hide it).
-    params: [String; 4],
-    /// `Record<string, unknown>`, unless the catalog declares its own `Record`.
-    object: &'static str,
-}
-
-impl Names {
-    fn new(catalog: &Catalog) -> Self {
-        let envelope = catalog.envelope.fields.iter().map(|f| &f.field);
-        let events = catalog.events.values().flat_map(|e| &e.properties);
-        let taken: BTreeSet<&str> = envelope
-            .chain(events)
-            .flat_map(|field| enums(&field.ty))
-            .map(|enum_type| enum_type.type_name.as_str())
-            .collect();
-        let fresh = |base: &str| {
-            let mut name = base.to_owned();
-            while taken.contains(name.as_str()) {
-                name.push('_');
-            }
-            name
-        };
-        Names {
-            params: ["N", "T", "V", "P"].map(fresh),
-            object: if taken.contains("Record") {
-                "{ [key: string]: unknown }"
-            } else {
-                "Record<string, unknown>"
-            },
-        }
-    }
-
-    fn ts_type(&self, ty: &FieldType) -> String {
-        match ty {
-            FieldType::String(_) | FieldType::DateTime => "string".into(),
-            FieldType::Enum(enum_type) => enum_type.type_name.clone(),
-            FieldType::Integer(_) | FieldType::Number(_) => "number".into(),
-            FieldType::Boolean => "boolean".into(),
-            FieldType::Object => self.object.into(),
-            FieldType::Array(items) => {
-                let items = self.ts_type(items);
-                if items.contains(' ') {
-                    format!("({items})[]")
-                } else {
-                    format!("{items}[]")
-                }
-            }
-        }
-    }
-}
-
-/// A property name as written in an interface: bare when it is an identifier name (keywords are
-/// fine there), quoted otherwise. ASCII only, so no Unicode-version differences with `tsc`.
-fn property_key(name: &str) -> String {
-    let mut chars = name.chars();
-    let identifier = chars
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_' || c == '$')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$');
-    if identifier {
-        name.to_owned()
-    } else {
-        string_literal(name)
-    }
-}
-
-/// A JSON string is a valid TypeScript string literal of the same value.
-fn string_literal(value: &str) -> String {
-    Value::from(value).to_string()
-}
-
-/// Catalog text as JSDoc lines, without the blank lines YAML block scalars leave around it.
-fn text(text: &str) -> Vec<String> {
-    jsdoc_lines(text.trim())
-}
-
-/// A tag followed by multi-line text: the first line joins the tag, the others follow it.
-fn tagged(tag: &str, text: &str) -> Vec<String> {
-    jsdoc_lines(&format!("{tag} {}", text.trim()))
-}
-
-/// Lines of text at the current indentation (two spaces a level).
-#[derive(Default)]
-struct Writer {
-    out: String,
-    depth: usize,
-}
-
-impl Writer {
-    fn line(&mut self, text: impl AsRef<str>) {
-        let text = text.as_ref();
-        if !text.is_empty() {
-            self.out.push_str(&"  ".repeat(self.depth));
-            self.out.push_str(text);
-        }
-        self.out.push('\n');
-    }
-
-    fn blank(&mut self) {
-        self.out.push('\n');
-    }
-
-    fn open(&mut self, text: impl AsRef<str>) {
-        self.line(text);
-        self.depth += 1;
-    }
-
-    fn close(&mut self, text: impl AsRef<str>) {
-        self.depth = self.depth.saturating_sub(1);
-        self.line(text);
-    }
-
-    /// A JSDoc block of lines already escaped by [`jsdoc_lines`]; one line stays on one line.
-    fn doc(&mut self, lines: &[String]) {
-        match lines {
-            [] => {}
-            [line] if !line.is_empty() => self.line(format!("/** {line} */")),
-            _ => {
-                self.line("/**");
-                for line in lines {
-                    if line.is_empty() {
-                        self.line(" *");
-                    } else {
-                        self.line(format!(" * {line}"));
-                    }
-                }
-                self.line(" */");
-            }
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn property_keys_are_bare_only_when_they_are_identifier_names() {
-        for (name, key) in [
-            ("type", "type"),
-            ("default", "default"),
-            ("$ref", "$ref"),
-            ("_x1", "_x1"),
-            ("a-b", "\"a-b\""),
-            ("3d", "\"3d\""),
-            ("", "\"\""),
-            ("with space", "\"with space\""),
-            ("ünïcode", "\"ünïcode\""),
-            ("q\"uote", "\"q\\\"uote\""),
-        ] {
-            assert_eq!(property_key(name), key, "key of {name:?}");
-        }
-    }
-
-    #[test]
-    fn string_literals_escape_what_would_end_them() {
-        assert_eq!(string_literal("a\"b\\c\nd"), r#""a\"b\\c\nd""#);
-    }
-
-    #[test]
-    fn single_line_docs_stay_on_one_line() {
-        let mut w = Writer::default();
-        w.open("x {");
-        w.doc(&["one".into()]);
-        w.doc(&["a".into(), String::new(), "b".into()]);
-        w.close("}");
-        assert_eq!(
-            w.out,
-            "x {\n  /** one */\n  /**\n   * a\n   *\n   * b\n   */\n}\n"
-        );
-    }
 }

@@ -179,3 +179,106 @@ export interface EventMap {
 
 /** The name of any event of the catalog. */
 export type EventName = keyof EventMap;
+
+import type { Transport } from "./transport.js";
+import type { ValidationResult, Violation } from "./tracker.js";
+export type { Payload, Transport, MemoryTransport, FetchResponse, FetchLike, HttpTransportStats, HttpTransportError, HttpTransportOptions, HttpTransport } from "./transport.js";
+export type { ValidationError, ValidationResult, Violation } from "./tracker.js";
+export { memoryTransport, httpTransport, retryAfterMs } from "./transport.js";
+export { EventViolationError } from "./tracker.js";
+
+/** The envelope fields a tracker's context gives once, for every event it tracks. */
+export interface TrackerContext {
+  /**
+   * Organization context.
+   *
+   * @minLength 1
+   */
+  organization_id: string;
+  /**
+   * User context.
+   *
+   * @pii identifier
+   */
+  user_id?: string;
+  /** Component that sent the event. */
+  source: string;
+  /** Deployment environment. */
+  environment: Environment;
+}
+
+/**
+ * Envelope fields for one event, over the context's; the tracker fills the others.
+ * Without them, `event_id` and `timestamp` are filled (a random UUID, the current time).
+ */
+export interface EnvelopeOverrides {
+  /**
+   * Unique id of the event.
+   *
+   * @format uuid
+   */
+  event_id?: string;
+  /**
+   * When it happened.
+   *
+   * @format date-time (RFC 3339, e.g. 2025-01-31T09:30:00Z)
+   */
+  timestamp?: string;
+  /**
+   * Organization context.
+   *
+   * @minLength 1
+   */
+  organization_id?: string;
+  /**
+   * User context.
+   *
+   * @pii identifier
+   */
+  user_id?: string;
+  /** Component that sent the event. */
+  source?: string;
+  /** Deployment environment. */
+  environment?: Environment;
+}
+
+/** What `createTracker` needs. */
+export interface TrackerOptions {
+  /** Where payloads go: `memoryTransport()`, `httpTransport({ url })` or your own. */
+  transport: Transport;
+  /** The envelope fields every event carries. */
+  context: TrackerContext;
+  /**
+   * Checks each payload before it is sent: `validate` from `<package>/validate`.
+   * Leave it out of production bundles to leave the validator out too.
+   */
+  validate?: (payload: unknown) => ValidationResult;
+  /**
+   * Called with each invalid payload; by default it throws in tests (the event is not sent)
+   * and warns otherwise (the event is sent, and the collector records it as invalid).
+   */
+  onViolation?: (violation: Violation) => void;
+}
+
+/** A tracker: one function per event, each returning the payload it sent. */
+export interface Tracker {
+  /**
+   * An order is paid.
+   *
+   * Sends `checkout.completed` 1.2.0; returns the payload.
+   */
+  checkoutCompleted(properties: CheckoutCompletedProperties, overrides?: EnvelopeOverrides): CheckoutCompleted;
+  /**
+   * A visitor opens an item page.
+   *
+   * Sends `shop.item_viewed` 1.0.0; returns the payload.
+   */
+  shopItemViewed(properties: ShopItemViewedProperties, overrides?: EnvelopeOverrides): ShopItemViewed;
+  /** Sends any event by its name. */
+  track<E extends EventName>(name: E, properties: EventMap[E]["properties"], overrides?: EnvelopeOverrides): EventMap[E];
+  /** Waits until every event tracked so far is delivered (or given up on). */
+  flush(): Promise<void>;
+}
+
+/** A tracker with one function per event of the catalog. */
+export declare function createTracker(options: TrackerOptions): Tracker;
