@@ -8,9 +8,11 @@
 //! | [`typescript`] | the npm package: `index.d.ts`, the tracker, the transports, `validate` |
 //! | [`markdown`] | `docs/catalog.md` |
 //! | [`sql`] | PostgreSQL DDL, migrations from the published versions, dbt sources (with the history, from `generate`) |
+//! | [`python`] | the `python/` package of pydantic models, parser and tracker |
 
 pub mod json_schema;
 pub mod markdown;
+pub mod python;
 pub mod rust;
 pub mod sql;
 pub mod text;
@@ -41,6 +43,7 @@ pub fn all(catalog: &Catalog) -> Vec<OutputFile> {
     files.extend(json_schema::files(catalog));
     files.extend(typescript::files(catalog));
     files.extend(markdown::files(catalog));
+    files.extend(python::files(catalog));
     files.sort_by(|a, b| a.path.cmp(&b.path));
     files
 }
