@@ -89,7 +89,8 @@ struct Args {
     /// Never show the progress bar (it shows on stderr only when stderr is a terminal).
     #[arg(long)]
     no_progress: bool,
-    /// Print the event versions the registry holds and exit.
+    /// Print the event versions the registry holds, each with the path its payloads take
+    /// (`one-pass`, or `tree` and the keyword that needs it), and exit.
     #[arg(long)]
     list_schemas: bool,
 }
@@ -140,7 +141,11 @@ fn run(args: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
     if args.list_schemas {
         let mut out = io::stdout().lock();
         for (_, schema) in registry.schemas() {
-            writeln!(out, "{} {}", schema.event, schema.version)?;
+            let path = match schema.engine() {
+                Ok(()) => "one-pass".to_owned(),
+                Err(reason) => format!("tree ({reason})"),
+            };
+            writeln!(out, "{} {} {path}", schema.event, schema.version)?;
         }
         return Ok(ExitCode::SUCCESS);
     }
