@@ -29,6 +29,7 @@
 
 mod input;
 mod parse;
+pub mod program;
 mod registry;
 mod report;
 pub mod schema_files;
@@ -41,8 +42,8 @@ pub use eventcat_runtime::privacy;
 pub use input::{Input, InputFormat};
 pub use parse::{MAX_DEPTH, ParseError};
 pub use registry::{
-    CompiledSchema, EVENT_NAME_KEY, Registry, RegistryError, SchemaId, SchemaSource, VERSION_KEY,
-    percent_decode, read_dir_sources,
+    CompiledSchema, EVENT_NAME_KEY, Quick, Registry, RegistryError, SchemaId, SchemaSource,
+    VERSION_KEY, percent_decode, read_dir_sources,
 };
 pub use report::{ErrorCount, EventCount, FileSummary, Location, Notice, ReportFormat, Summary};
 pub use sink::{At, BadRow, Good, NdjsonSink, NullSink, Sink, deliver};

@@ -9,6 +9,7 @@ use jsonschema::{ValidationError, Validator};
 use serde_json::Value;
 
 use super::parse::{self, ParseError, push_segment};
+use super::program::{self, Outcome, PrivacyPath, Program};
 use super::verdict::{Invalid, PayloadError, Verdict, one_of, rules, shorten, show, typed};
 use crate::privacy::{ANONYMIZED_IPV4_PATTERN, HASHED_PATTERN, PrivacyKind, RULE_ENVIRONMENT};
 
@@ -72,6 +73,8 @@ pub struct CompiledSchema {
     pub version: String,
     pub origin: String,
     validator: Validator,
+    /// The schema's one-pass program, or why it takes the tree path.
+    program: Result<Program, String>,
     /// Fields whose values have a privacy form (`x-pii`), for our own checks.
     privacy: Vec<PrivacyField>,
     /// Fields allowed only in some environments (`x-environments`).
@@ -165,6 +168,15 @@ impl Registry {
         let mut privacy = Vec::new();
         let mut restricted = Vec::new();
         collect_fields(&schema, &mut Vec::new(), &mut privacy, &mut restricted);
+        let paths: Vec<PrivacyPath> = privacy
+            .iter()
+            .map(|field| PrivacyPath {
+                segments: field.segments.clone(),
+                each_item: field.each_item,
+                kind: field.kind,
+            })
+            .collect();
+        let program = program::compile(&schema, &paths);
 
         let id = SchemaId(self.schemas.len() as u32);
         let entry = self.events.entry(source.event.clone()).or_default();
@@ -182,6 +194,7 @@ impl Registry {
             version: source.version,
             origin: source.origin,
             validator,
+            program,
             privacy,
             restricted,
         });
@@ -235,8 +248,38 @@ impl Registry {
         }
     }
 
-    /// Validates one payload given as text.
+    /// Validates one payload given as text: the schema's program decides (one pass, no tree);
+    /// a payload it does not find valid is parsed into a tree and checked again, for every
+    /// error (the same report as [`Registry::validate_tree`]).
     pub fn validate_str(&self, text: &str) -> Verdict {
+        match self.quick(text) {
+            Quick::Valid(schema) => Verdict::Valid { schema },
+            Quick::Invalid | Quick::Undecided | Quick::NoProgram => self.validate_tree(text),
+        }
+    }
+
+    /// The one-pass verdict alone: what the program says, before any tree is built. For the
+    /// differential tests and fuzzing, which hold it equal to [`Registry::validate_tree`].
+    pub fn quick(&self, text: &str) -> Quick {
+        let Some((event, version)) = program::envelope(text, EVENT_NAME_KEY, VERSION_KEY) else {
+            return Quick::Undecided;
+        };
+        let Some(id) = self.lookup(&event, &version) else {
+            return Quick::Undecided;
+        };
+        let Ok(program) = &self.schema(id).program else {
+            return Quick::NoProgram;
+        };
+        match program.run(text) {
+            Outcome::Valid => Quick::Valid(id),
+            Outcome::Invalid => Quick::Invalid,
+            Outcome::Undecided => Quick::Undecided,
+        }
+    }
+
+    /// Validates one payload on the tree path: parsed into a `serde_json::Value` (duplicate
+    /// keys refused), then `jsonschema` and the privacy checks.
+    pub fn validate_tree(&self, text: &str) -> Verdict {
         match parse::parse(text) {
             Ok(value) => self.validate_value(&value),
             Err(error) => Verdict::input_error(parse_error(error)),
@@ -336,7 +379,28 @@ impl Registry {
     }
 }
 
+/// What the one-pass program says of a payload.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Quick {
+    Valid(SchemaId),
+    Invalid,
+    /// Not dispatched (no string `event_name` and `version` of the registry), or the program
+    /// could not decide: the tree path decides.
+    Undecided,
+    /// The schema has no program (a keyword outside the program's set).
+    NoProgram,
+}
+
 impl CompiledSchema {
+    /// `Ok` when payloads of this schema are validated in one pass, `Err` with the reason when
+    /// they take the tree path.
+    pub fn engine(&self) -> Result<(), &str> {
+        match &self.program {
+            Ok(_) => Ok(()),
+            Err(reason) => Err(reason),
+        }
+    }
+
     /// Whether every privacy field holds its form (the fast path: no allocation).
     fn privacy_ok(&self, value: &Value) -> bool {
         self.privacy.iter().all(|field| {

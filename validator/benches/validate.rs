@@ -4,9 +4,13 @@
 //!
 //! - `floor/serde_json_value`: parse every line into a `serde_json::Value`, nothing else;
 //! - `floor/serde_ignored_any`: only check the syntax (no tree), for scale;
-//! - `engine/validate_line`: `Registry::validate` per line (parse, dispatch, schema, privacy,
-//!   errors for the invalid);
-//! - `engine/validate_value`: the same on pre-parsed values (schema and privacy only);
+//! - `engine/validate_line`: `Registry::validate` per line (the one-pass program decides; the
+//!   invalid are parsed again for every error);
+//! - `engine/validate_tree`: the tree path per line (parse into a `Value`, jsonschema, privacy,
+//!   errors for the invalid), as before the one-pass engine;
+//! - `engine/validate_value`: the tree path on pre-parsed values (schema and privacy only);
+//! - `split/{one_pass,tree}_{valid,invalid}_only`: the valid and the invalid lines of the
+//!   corpus apart, on each path, for the cost of each kind of payload;
 //! - `stream/threads=N`: the whole pipeline (`eventcat::validate::run`, human report to a sink),
 //!   on one thread and on every core.
 //!
@@ -71,6 +75,13 @@ fn bench(c: &mut Criterion) {
             }
         });
     });
+    engine.bench_function("validate_tree", |b| {
+        b.iter(|| {
+            for line in &lines {
+                black_box(registry.validate_tree(line));
+            }
+        });
+    });
     let values: Vec<serde_json::Value> = lines
         .iter()
         .filter_map(|l| serde_json::from_str(l).ok())
@@ -83,6 +94,30 @@ fn bench(c: &mut Criterion) {
         });
     });
     engine.finish();
+
+    let (valid, invalid): (Vec<&String>, Vec<&String>) = lines
+        .iter()
+        .partition(|line| registry.validate(line.as_bytes()).is_valid());
+    for (name, part) in [("valid_only", &valid), ("invalid_only", &invalid)] {
+        let mut split = c.benchmark_group("split");
+        split.throughput(Throughput::Elements(part.len() as u64));
+        split.sample_size(10);
+        split.bench_function(format!("one_pass_{name}"), |b| {
+            b.iter(|| {
+                for line in part.iter() {
+                    black_box(registry.validate(line.as_bytes()));
+                }
+            });
+        });
+        split.bench_function(format!("tree_{name}"), |b| {
+            b.iter(|| {
+                for line in part.iter() {
+                    black_box(registry.validate_tree(line));
+                }
+            });
+        });
+        split.finish();
+    }
 
     let mut stream = c.benchmark_group("stream");
     stream.throughput(Throughput::Bytes(bytes));

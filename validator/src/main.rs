@@ -115,7 +115,8 @@ struct Args {
     /// Never show the progress bar (it shows on stderr only when stderr is a terminal).
     #[arg(long)]
     no_progress: bool,
-    /// Print the event versions the registry holds and exit.
+    /// Print the event versions the registry holds, each with the path its payloads take
+    /// (`one-pass`, or `tree` and the keyword that needs it), and exit.
     #[arg(long)]
     list_schemas: bool,
 }
@@ -204,6 +205,11 @@ fn run(
     });
     if args.list_schemas {
         let mut out = io::stdout().lock();
+        // Which engine checks each schema: the one-pass program, or the tree (and why).
+        let path = |schema: &validate::CompiledSchema| match schema.engine() {
+            Ok(()) => "one-pass".to_owned(),
+            Err(reason) => format!("tree ({reason})"),
+        };
         match args.format {
             Format::Json | Format::Ndjson => {
                 let schemas: Vec<serde_json::Value> = registry
@@ -213,6 +219,7 @@ fn run(
                             "event": schema.event,
                             "version": schema.version,
                             "origin": schema.origin,
+                            "engine": path(schema),
                         })
                     })
                     .collect();
@@ -226,7 +233,7 @@ fn run(
             }
             Format::Human | Format::Github => {
                 for (_, schema) in registry.schemas() {
-                    writeln!(out, "{} {}", schema.event, schema.version)?;
+                    writeln!(out, "{} {} {}", schema.event, schema.version, path(schema))?;
                 }
             }
         }

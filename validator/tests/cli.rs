@@ -703,7 +703,12 @@ fn a_catalog_compiled_in_memory_and_the_embedded_list() {
     let listed: Vec<String> = stdout(&output).lines().map(str::to_owned).collect();
     assert_eq!(listed.len(), eventcat_validate::embedded().len());
     assert!(
-        listed.contains(&"user.login 1.0.0".to_owned()),
+        listed.contains(&"user.login 1.0.0 one-pass".to_owned()),
+        "{listed:?}"
+    );
+    // Every generated schema is compiled into a one-pass program.
+    assert!(
+        listed.iter().all(|l| l.ends_with(" one-pass")),
         "{listed:?}"
     );
 }
