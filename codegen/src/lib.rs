@@ -21,6 +21,7 @@ pub mod ir;
 pub mod lint;
 pub mod load;
 pub mod model;
+pub mod names;
 pub mod resolve;
 pub mod sample;
 pub mod span;
