@@ -971,7 +971,8 @@ fn range_text<T: std::fmt::Display>(min: Option<T>, max: Option<T>) -> Option<St
 
 /// Catalog text as doc-comment lines (each with the leading space rustdoc expects).
 pub(super) fn doc_lines(text: &str) -> Vec<String> {
-    text.trim()
+    super::text::visible_controls(text)
+        .trim()
         .lines()
         .map(|line| {
             if line.trim().is_empty() {
@@ -984,6 +985,10 @@ pub(super) fn doc_lines(text: &str) -> Vec<String> {
 }
 
 pub(super) fn doc_attrs(lines: &[String]) -> TokenStream {
+    // Lines made elsewhere (an enum value, a field name) may hold control characters too.
+    let lines = lines
+        .iter()
+        .map(|line| super::text::visible_controls(line).replace('\n', " "));
     quote!(#(#[doc = #lines])*)
 }
 
