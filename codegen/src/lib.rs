@@ -12,6 +12,7 @@
 
 pub mod builder;
 pub mod catalog_schema;
+pub mod change_kind;
 pub mod compat;
 pub mod diagnostics;
 pub mod emit;
@@ -22,6 +23,7 @@ pub mod lint;
 pub mod load;
 pub mod model;
 pub mod names;
+pub mod published;
 pub mod resolve;
 pub mod sample;
 pub mod span;
