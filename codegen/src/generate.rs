@@ -6,7 +6,7 @@
 //!
 //! Published versions are immutable: `schemas/<event>/<version>.json` is written once. What is
 //! published is what the checked-in `schemas/index.json` lists plus the version files on disk
-//! ([`crate::compat::published`]). A bumped event gets a new file and keeps every older one; the
+//! ([`crate::published`]). A bumped event gets a new file and keeps every older one; the
 //! index and the union schema cover them all. Before anything is written (or checked), a
 //! published version whose schema the catalog would change, a listed file that was deleted, or an
 //! event whose version went below a published one stops `generate` with
@@ -17,10 +17,10 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use crate::compat::published::{self, Published, PublishedError, Violation};
 use crate::emit::{self, OutputFile, json_schema};
 use crate::ir::{self, LowerError};
 use crate::load::{self, LoadError};
+use crate::published::{self, Published, PublishedError, Violation};
 
 /// What `generate` is asked to do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -90,12 +90,9 @@ pub fn generate(catalog_dir: &Path, out_dir: &Path, mode: Mode) -> Result<Report
     }
     let history = published.history(&catalog)?;
 
-    // Every emitter's files, with the schemas' index and union covering the history too.
-    let mut files: Vec<OutputFile> = emit::all(&catalog)
-        .into_iter()
-        .filter(|f| !f.path.starts_with(&format!("{SCHEMAS_DIR}/")))
-        .collect();
-    files.extend(json_schema::files_with_history(&catalog, &history));
+    // Every emitter's files, with the schemas' index and union (and the SQL migrations) covering
+    // the history too; each schema rendered once.
+    let mut files: Vec<OutputFile> = emit::all_with_history(&catalog, &history);
     files.extend(emit::sql::files(&catalog, &history));
     files.sort_by(|a, b| a.path.cmp(&b.path));
 

@@ -12,6 +12,7 @@
 
 pub mod builder;
 pub mod catalog_schema;
+pub mod change_kind;
 pub mod compat;
 pub mod diagnostics;
 pub mod emit;
@@ -21,6 +22,8 @@ pub mod ir;
 pub mod lint;
 pub mod load;
 pub mod model;
+pub mod names;
+pub mod published;
 pub mod resolve;
 pub mod sample;
 pub mod span;

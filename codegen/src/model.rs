@@ -50,7 +50,7 @@ pub struct CatalogDef {
 pub struct CatalogAcceptedChangeDef {
     /// The change kind, as `eventcat compat` reports it, e.g. `EVENT_REMOVED` or
     /// `PROPERTY_REMOVED_FROM_CLOSED_CONTENT_MODEL`.
-    pub kind: Sp<crate::compat::ChangeKind>,
+    pub kind: Sp<crate::change_kind::ChangeKind>,
     /// The envelope field the change is about.
     #[serde(default)]
     pub property: Option<Sp<String>>,
@@ -254,7 +254,7 @@ pub struct EventDef {
 pub struct AcceptedChangeDef {
     /// The change kind, as `eventcat compat` reports it, e.g.
     /// `PROPERTY_REMOVED_FROM_CLOSED_CONTENT_MODEL` or `TYPE_NARROWED`.
-    pub kind: Sp<crate::compat::ChangeKind>,
+    pub kind: Sp<crate::change_kind::ChangeKind>,
     /// The property the change is about; omit it for a change of the event itself (its
     /// `event_type`, for example).
     #[serde(default)]

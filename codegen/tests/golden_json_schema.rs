@@ -706,6 +706,7 @@ fn field(name: &str, ty: FieldType) -> Field {
         rust_name: name.into(),
         description: format!("The {name}."),
         ty,
+        value_type: None,
         optional: true,
         nullable: false,
         unit: None,

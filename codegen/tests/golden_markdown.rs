@@ -373,7 +373,9 @@ fn assert_texts_intact(catalog: &Catalog, markdown: &str) -> usize {
     let mut checked = 0;
     for original in catalog_texts(catalog) {
         // Headings and code spans hold one line; other text keeps its line breaks as `<br>`.
-        let trimmed = original.trim();
+        // Control characters are shown as `\u{..}` (a CR as a line break).
+        let shown = eventcat::emit::text::visible_controls(&original);
+        let trimmed = shown.trim();
         let one_line = trimmed.replace('\n', " ");
         assert!(
             text.contains(trimmed) || text.contains(&one_line),

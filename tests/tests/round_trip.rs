@@ -118,7 +118,8 @@ fn broken_payloads_are_rejected_by_rust_and_the_schema() {
 
 #[test]
 fn an_unknown_event_name_is_rejected_by_rust() {
-    let payload = serde_json::json!({"event_name": "user.flew_away", "properties": {}});
+    let payload =
+        serde_json::json!({"event_name": "user.flew_away", "version": "1.0.0", "properties": {}});
     let error = serde_json::from_value::<AnyEvent>(payload).unwrap_err();
     assert!(error.to_string().contains("user.flew_away"), "{error}");
 }

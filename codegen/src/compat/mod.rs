@@ -8,12 +8,12 @@
 //!
 //! | module | job |
 //! |---|---|
-//! | [`kind`] | the change kinds (named after Confluent's JSON Schema diff) and their verdicts |
+//! | [`kind`] | the change kinds and their verdicts ([`crate::change_kind`], beside the model that names them) |
 //! | [`shape`] | an event's normalized shape, read from its JSON Schema (ours or a published one) |
 //! | [`diff`] | the rules: every change between two shapes, located |
 //! | [`mode`] | modes and policies, and a change's verdict under them |
 //! | [`bump`] | semantic version bumps: the one made and the one required |
-//! | [`published`] | published versions (`generated/schemas`): history and immutability |
+//! | [`published`] | published versions ([`crate::published`], shared with `generate`) |
 //! | [`source`] | the old catalog: from a git revision (through `git`) or a folder |
 //! | [`check`] | the comparison: events, envelope, catalog version, accepted changes, transitive |
 //! | [`report`] | human, JSON and GitHub renderings |
@@ -21,9 +21,9 @@
 pub mod bump;
 pub mod check;
 pub mod diff;
-pub mod kind;
+pub use crate::change_kind as kind;
 pub mod mode;
-pub mod published;
+pub use crate::published;
 pub mod report;
 pub mod shape;
 pub mod source;

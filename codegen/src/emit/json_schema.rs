@@ -623,7 +623,7 @@ fn string_rules(schema: &mut Map<String, Value>, rules: &StringRules) {
 /// A bound as JSON: a whole number as an integer (`0`, not `0.0`) so the output is stable across
 /// serializers and reads as written in the catalog. Non-finite bounds bound nothing (and JSON
 /// cannot hold them), so they are left out.
-fn number(value: f64) -> Option<Value> {
+pub(crate) fn number(value: f64) -> Option<Value> {
     /// 2^53: beyond it not every integer is an f64, so the conversion would not be exact.
     const EXACT: f64 = 9_007_199_254_740_992.0;
     if !value.is_finite() {

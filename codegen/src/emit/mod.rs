@@ -38,9 +38,18 @@ impl OutputFile {
 
 /// Every generated file for the catalog, sorted by path.
 pub fn all(catalog: &Catalog) -> Vec<OutputFile> {
+    all_with_history(catalog, &[])
+}
+
+/// [`all`] for a catalog with published versions: the schemas' index and union cover `history`
+/// too ([`json_schema::files_with_history`]).
+pub fn all_with_history(
+    catalog: &Catalog,
+    history: &[json_schema::PublishedSchema],
+) -> Vec<OutputFile> {
     let mut files = Vec::new();
     files.extend(rust::files(catalog));
-    files.extend(json_schema::files(catalog));
+    files.extend(json_schema::files_with_history(catalog, history));
     files.extend(typescript::files(catalog));
     files.extend(markdown::files(catalog));
     files.extend(python::files(catalog));

@@ -3,10 +3,34 @@
 //! Text from YAML is untrusted: a description may hold `*/`, backticks, `</script>`, pipes or
 //! newlines. Every emitter that puts catalog text into a comment or a document goes through here.
 
+/// Catalog text with its control characters made visible, for every comment and document: a
+/// CR or CRLF is a line break (`\n`), a tab stays, and any other control character (NUL, the
+/// other C0 and the C1 controls, DEL) and the Unicode line and paragraph separators (U+2028,
+/// U+2029, which JavaScript and some editors read as line breaks) become the text `\u{..}`.
+/// Nothing invisible then reaches a doc comment, where a bare CR is a Rust syntax error and a
+/// line separator would end a `//` comment early in some tools.
+pub fn visible_controls(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\r' if chars.peek() == Some(&'\n') => {}
+            '\r' => out.push('\n'),
+            '\n' | '\t' => out.push(c),
+            c if c.is_control() || c == '\u{2028}' || c == '\u{2029}' => {
+                out.push_str(&format!("\\u{{{:x}}}", u32::from(c)));
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// Text safe inside a `/** ... */` JSDoc block: `*/` cannot close the comment early, and each
 /// line is returned separately so the caller can prefix ` * `.
 pub fn jsdoc_lines(text: &str) -> Vec<String> {
-    text.lines()
+    visible_controls(text)
+        .lines()
         .map(|line| line.replace("*/", "*\\/").trim_end().to_owned())
         .collect()
 }
@@ -18,6 +42,7 @@ pub fn jsdoc_lines(text: &str) -> Vec<String> {
 /// The text may start a line (a paragraph, or right after a list marker), so a leading `-`, `+`
 /// or `1.` is escaped where it would otherwise open a list or a thematic break.
 pub fn markdown_inline(text: &str) -> String {
+    let text = visible_controls(text);
     let text = text.trim();
     let mut out = String::with_capacity(text.len());
     let mut chars = text.char_indices().peekable();
@@ -64,7 +89,7 @@ pub fn markdown_heading(text: &str) -> String {
 
 /// Line breaks replaced by spaces: what headings and code spans can hold.
 pub fn one_line(text: &str) -> String {
-    text.replace("\r\n", " ").replace(['\n', '\r'], " ")
+    visible_controls(text).replace('\n', " ")
 }
 
 /// A Markdown code span holding `text` verbatim, whatever backticks it contains.
@@ -100,12 +125,23 @@ pub fn markdown_table_code(text: &str) -> String {
 /// Text safe inside an HTML comment (`<!-- ... -->`): with no `>` left, neither `-->` nor
 /// `--!>` can close the comment early.
 pub fn html_comment(text: &str) -> String {
-    text.replace('>', "&gt;")
+    visible_controls(text).replace('>', "&gt;")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn control_characters_are_made_visible() {
+        assert_eq!(
+            visible_controls("a\rb\r\nc\0d\u{1b}e\u{85}f\u{2028}g\u{2029}h\u{7f}\ti"),
+            "a\nb\nc\\u{0}d\\u{1b}e\\u{85}f\\u{2028}g\\u{2029}h\\u{7f}\ti"
+        );
+        assert_eq!(jsdoc_lines("a\rb"), ["a", "b"]);
+        assert_eq!(one_line("a\u{2028}b\rc"), "a\\u{2028}b c");
+        assert_eq!(markdown_inline("a\0b"), "a\\\\u{0}b");
+    }
 
     #[test]
     fn jsdoc_cannot_be_closed_early() {

@@ -6,7 +6,6 @@
 
 use std::collections::BTreeMap;
 
-use super::names;
 use super::{
     Catalog, Category, EnumType, EnumVariant, Envelope, EnvelopeField, EnvelopeRole, Event,
     EventNames, Field, FieldType, Group, IntegerRules, NumberRules, RetentionPolicy, StringRules,
@@ -14,6 +13,7 @@ use super::{
 use crate::diagnostics::{Finding, has_errors};
 use crate::load::LoadedCatalog;
 use crate::model::{ItemsDef, PropertyDef, TypeName};
+use crate::names;
 use crate::resolve;
 use crate::span::Sp;
 
@@ -191,6 +191,8 @@ fn lower_field(owner: Option<&str>, name: &Sp<String>, def: &PropertyDef) -> Fie
         rust_name: names::rust_field(name),
         description: def.description.value.trim().to_owned(),
         ty,
+        value_type: names::value_type_of(def)
+            .map(|is_item| names::enum_type_name(owner, name, is_item)),
         optional: def.optional,
         nullable: def.nullable,
         unit: def.unit.as_ref().map(|u| u.value),

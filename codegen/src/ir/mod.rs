@@ -9,7 +9,7 @@
 //! deterministic, so the same catalog always gives byte-identical output.
 
 mod lower;
-pub mod names;
+pub use crate::names;
 
 use std::collections::BTreeMap;
 
@@ -151,6 +151,10 @@ pub struct Field {
     pub rust_name: String,
     pub description: String,
     pub ty: FieldType,
+    /// The generated type of the field's values (of each element, for an array), when they have
+    /// rules beyond their JSON type (lengths, a pattern, a format, bounds, a privacy form), e.g.
+    /// `UserLoginIpAddress`; see [`crate::names::value_type_of`].
+    pub value_type: Option<String>,
     /// May be absent.
     pub optional: bool,
     /// May be `null`.

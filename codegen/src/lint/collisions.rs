@@ -6,9 +6,9 @@ use std::collections::BTreeMap;
 
 use super::Findings;
 use crate::diagnostics::Rule;
-use crate::ir::names;
 use crate::load::LoadedCatalog;
 use crate::model::{PropertyDef, TypeName};
+use crate::names;
 use crate::span::{Pos, Sp};
 
 /// The payload key that holds an event's properties; no envelope field may take it.
@@ -133,6 +133,13 @@ fn check_struct<'a>(
             };
             types.claim(out, file, name.pos, &type_name, &what);
             check_variants(out, file, name, values);
+        } else if let Some(is_item) = names::value_type_of(def) {
+            let type_name = names::enum_type_name(owner, name, is_item);
+            let what = match owner {
+                Some(event) => format!("{event}.{}", name.value),
+                None => format!("envelope.{}", name.value),
+            };
+            types.claim(out, file, name.pos, &type_name, &what);
         }
     }
 }

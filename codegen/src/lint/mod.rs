@@ -8,15 +8,15 @@ mod accepted;
 mod catalog;
 mod collisions;
 mod event;
-mod names;
+
 mod property;
 
 use crate::diagnostics::{self, Finding, Rule};
 use crate::load::LoadedCatalog;
 use crate::span::Pos;
 
+pub use crate::names::{is_event_name, is_snake_case};
 pub use catalog::environment_values;
-pub use names::{is_event_name, is_snake_case};
 
 /// All findings for a loaded catalog: the loader's (syntax, unknown keys) and the rules'.
 pub fn lint(loaded: &LoadedCatalog) -> Vec<Finding> {

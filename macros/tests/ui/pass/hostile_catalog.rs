@@ -25,7 +25,7 @@ fn main() {
     let event: WeirdKeywords = serde_json::from_value(payload.clone()).unwrap();
     assert_eq!(event.properties.self_, WeirdKeywordsSelf::Empty);
     assert_eq!(event.properties.self_.as_str(), "*/");
-    assert_eq!(event.properties.enum_, 300_u16);
+    assert_eq!(event.properties.enum_.get(), 300_u16);
     assert_eq!(event.properties.constructor, None);
     assert_eq!(serde_json::to_value(&event).unwrap(), payload);
 }

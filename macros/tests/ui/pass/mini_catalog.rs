@@ -42,6 +42,6 @@ impl ItemCountType for CheckoutCompletedProperties {
     fn item_count_type_check() -> u16 {
         // item_count ranges from 1 to 1000: the field is a u16.
         let properties: Option<CheckoutCompletedProperties> = None;
-        properties.map_or(0, |p| p.item_count)
+        properties.map_or(0, |p| p.item_count.get())
     }
 }

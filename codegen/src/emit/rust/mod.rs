@@ -10,8 +10,13 @@
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote};
 
+mod checks;
+mod value_types;
+
 use super::OutputFile;
+use super::json_schema::PROPERTIES_KEY;
 use crate::ir::{Catalog, EnumType, EnvelopeRole, Event, Field, FieldType};
+use crate::model::StringFormat;
 
 /// Choices a consumer can make about the generated Rust code.
 #[derive(Clone, Default)]
@@ -62,8 +67,13 @@ pub fn crate_name(catalog: &Catalog) -> String {
     format!("{}-events", catalog.name.replace('_', "-"))
 }
 
-/// The generated crate's manifest: serde, serde_json and time, nothing else at run time.
+/// The generated crate's manifest: serde, serde_json and `eventcat-runtime` (with the features
+/// the catalog's rules need), nothing else at run time.
 pub fn cargo_toml(catalog: &Catalog) -> String {
+    let features: Vec<String> = runtime_features(catalog)
+        .iter()
+        .map(|f| format!("\"{f}\""))
+        .collect();
     format!(
         "# {notice}\n\
          [package]\n\
@@ -78,12 +88,55 @@ pub fn cargo_toml(catalog: &Catalog) -> String {
          [dependencies]\n\
          serde = {{ version = \"1\", features = [\"derive\"] }}\n\
          serde_json = \"1\"\n\
-         time = {{ version = \"0.3\", features = [\"serde\", \"formatting\", \"parsing\"] }}\n",
+         eventcat-runtime = {{ version = \"0.1.0\", path = \"../runtime\", features = [{features}] }}\n",
         notice = super::generated_notice(catalog),
         name = crate_name(catalog),
         version = catalog.version,
         catalog = catalog.name,
+        features = features.join(", "),
     )
+}
+
+/// The features of `eventcat-runtime` the generated code of `catalog` uses: `types` always,
+/// `pattern` for `pattern` rules, `uuid` for fresh ids of `format: uuid` fields, `sha2` for
+/// hashing `pii: hashed` values.
+pub fn runtime_features(catalog: &Catalog) -> Vec<&'static str> {
+    let fields: Vec<&Field> = catalog
+        .envelope
+        .fields
+        .iter()
+        .map(|f| &f.field)
+        .chain(catalog.events.values().flat_map(|e| e.properties.iter()))
+        .filter(|f| f.value_type.is_some())
+        .collect();
+    let rules = |field: &Field| match &field.ty {
+        FieldType::String(rules) => Some(rules.clone()),
+        FieldType::Array(items) => match items.as_ref() {
+            FieldType::String(rules) => Some(rules.clone()),
+            _ => None,
+        },
+        _ => None,
+    };
+    let mut features = vec!["types"];
+    if fields
+        .iter()
+        .any(|f| rules(f).is_some_and(|r| r.pattern.is_some()))
+    {
+        features.push("pattern");
+    }
+    if fields
+        .iter()
+        .any(|f| rules(f).is_some_and(|r| r.format == Some(StringFormat::Uuid)))
+    {
+        features.push("uuid");
+    }
+    if fields
+        .iter()
+        .any(|f| f.pii == Some(crate::model::Pii::Hashed))
+    {
+        features.push("sha2");
+    }
+    features
 }
 
 /// `src/lib.rs` of the generated crate: the crate docs, and the items of `events.rs`.
@@ -152,7 +205,8 @@ pub fn tokens(catalog: &Catalog, options: &RustOptions) -> TokenStream {
     }
 }
 
-/// The catalog-independent part: the event trait, the constant markers and the timestamp type.
+/// The part that names the catalog's trait: the event trait and the constant markers (the rest
+/// of what every catalog shares is in `eventcat-runtime`).
 fn runtime_items() -> TokenStream {
     let markers = [
         (
@@ -242,7 +296,8 @@ fn runtime_items() -> TokenStream {
         }
     });
     quote! {
-        /// Implemented by every event's properties type: the constants that identify the event.
+        /// Implemented by every event's properties type: the constants that identify the event,
+        /// and the checks of its properties (which `#[derive(Event)]` leaves empty).
         pub trait EventProperties: ::serde::Serialize + ::serde::de::DeserializeOwned {
             /// The event's name, e.g. `user.login`.
             const EVENT_NAME: &'static str;
@@ -250,73 +305,28 @@ fn runtime_items() -> TokenStream {
             const EVENT_TYPE: &'static str;
             /// The semantic version of the event's schema.
             const VERSION: &'static str;
+            /// The properties allowed only in some environments, with those environments.
+            #[doc(hidden)]
+            const __RESTRICTED: &'static [(&'static str, &'static [&'static str])] = &[];
+            /// Checks the JSON `value` of the properties at `parent` against every rule of the
+            /// catalog, into `out`.
+            #[doc(hidden)]
+            fn __check(value: &mut ::serde_json::Value, parent: &str, out: &mut ::std::vec::Vec<::eventcat_runtime::Violation>) {
+                let _ = (value, parent, out);
+            }
         }
 
         #(#markers)*
 
-        /// An RFC 3339 timestamp, as in every `date-time` field: parsed and formatted by `time`.
-        #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::marker::Copy, ::std::cmp::PartialEq, ::std::cmp::Eq, ::std::cmp::PartialOrd, ::std::cmp::Ord, ::std::hash::Hash)]
-        pub struct Timestamp(pub ::time::OffsetDateTime);
-
-        impl Timestamp {
-            /// Parses an RFC 3339 date-time such as `2026-11-26T10:00:00Z`.
-            ///
-            /// # Errors
-            /// When `text` is not an RFC 3339 date-time.
-            pub fn parse(text: &str) -> ::std::result::Result<Self, ::time::error::Parse> {
-                ::time::OffsetDateTime::parse(text, &::time::format_description::well_known::Rfc3339).map(Timestamp)
-            }
-        }
-        impl ::std::convert::From<::time::OffsetDateTime> for Timestamp {
-            fn from(value: ::time::OffsetDateTime) -> Self {
-                Timestamp(value)
-            }
-        }
-        impl ::std::ops::Deref for Timestamp {
-            type Target = ::time::OffsetDateTime;
-            fn deref(&self) -> &::time::OffsetDateTime {
-                &self.0
-            }
-        }
-        impl ::serde::Serialize for Timestamp {
-            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
-                ::time::serde::rfc3339::serialize(&self.0, serializer)
-            }
-        }
-        impl<'de> ::serde::Deserialize<'de> for Timestamp {
-            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
-                ::time::serde::rfc3339::deserialize(deserializer).map(Timestamp)
-            }
-        }
-
-        /// Helpers the generated code calls; not part of its API.
-        #[doc(hidden)]
-        pub mod __private {
-            /// A field that may be absent (outer `None`) or `null` (inner `None`).
-            pub mod double_option {
-                pub fn serialize<T: ::serde::Serialize, S: ::serde::Serializer>(
-                    value: &::std::option::Option<::std::option::Option<T>>,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    match value {
-                        ::std::option::Option::Some(::std::option::Option::Some(inner)) => serializer.serialize_some(inner),
-                        _ => serializer.serialize_none(),
-                    }
-                }
-                pub fn deserialize<'de, T: ::serde::Deserialize<'de>, D: ::serde::Deserializer<'de>>(
-                    deserializer: D,
-                ) -> ::std::result::Result<::std::option::Option<::std::option::Option<T>>, D::Error> {
-                    <::std::option::Option<T> as ::serde::Deserialize>::deserialize(deserializer).map(::std::option::Option::Some)
-                }
-            }
-        }
+        pub use ::eventcat_runtime::Timestamp;
     }
 }
 
-/// The generic `Event<P>` envelope and the envelope's own enums.
+/// The generic `Event<P>` envelope, the envelope's own enums and value types, its checks and its
+/// constructors.
 fn envelope_items(catalog: &Catalog, derives: &[syn::Path]) -> TokenStream {
-    let enums = catalog
-        .envelope
+    let envelope = &catalog.envelope;
+    let enums = envelope
         .fields
         .iter()
         .filter_map(|f| enum_of(&f.field.ty).map(|e| (e, &f.field)))
@@ -328,20 +338,32 @@ fn envelope_items(catalog: &Catalog, derives: &[syn::Path]) -> TokenStream {
                 derives,
             )
         });
+    let value_types = envelope.fields.iter().map(|f| {
+        value_types::value_type_items(
+            &f.field,
+            &format!("the envelope field `{}`", f.field.name),
+            derives,
+        )
+    });
     let mut fields = Vec::new();
+    let mut moves = Vec::new();
     let mut new_args = Vec::new();
     let mut new_inits = Vec::new();
-    for envelope_field in &catalog.envelope.fields {
+    let mut constants = Vec::new();
+    let mut context_fields = Vec::new();
+    let mut context_inits = Vec::new();
+    for envelope_field in &envelope.fields {
         let field = &envelope_field.field;
         let ident = ident(&field.rust_name);
-        let constant_type = match envelope_field.role {
-            EnvelopeRole::EventName => Some(quote!(EventName<P>)),
-            EnvelopeRole::EventType => Some(quote!(EventType<P>)),
-            EnvelopeRole::Version => Some(quote!(SchemaVersion<P>)),
+        moves.push(quote!(#ident: fields.#ident));
+        let constant = match envelope_field.role {
+            EnvelopeRole::EventName => Some((quote!(EventName<P>), quote!(P::EVENT_NAME))),
+            EnvelopeRole::EventType => Some((quote!(EventType<P>), quote!(P::EVENT_TYPE))),
+            EnvelopeRole::Version => Some((quote!(SchemaVersion<P>), quote!(P::VERSION))),
             EnvelopeRole::Environment | EnvelopeRole::Plain => None,
         };
-        match constant_type {
-            Some(ty) => {
+        match constant {
+            Some((ty, value)) => {
                 let docs = doc_attrs(&field_docs(field));
                 let rename = rename_attr(field);
                 fields.push(quote! {
@@ -351,6 +373,8 @@ fn envelope_items(catalog: &Catalog, derives: &[syn::Path]) -> TokenStream {
                     pub #ident: #ty,
                 });
                 new_inits.push(quote!(#ident: ::std::default::Default::default()));
+                context_inits.push(quote!(#ident: ::std::default::Default::default()));
+                constants.push((field.name.as_str(), value));
             }
             None => {
                 fields.push(field_tokens(field));
@@ -361,23 +385,53 @@ fn envelope_items(catalog: &Catalog, derives: &[syn::Path]) -> TokenStream {
                     new_args.push(quote!(#ident: #ty));
                     new_inits.push(quote!(#ident));
                 }
+                match filled_in(field) {
+                    Some(fresh) => context_inits.push(quote!(#ident: #fresh)),
+                    None => {
+                        let ty = field_type(field);
+                        let docs = doc_attrs(&field_docs(field));
+                        context_fields.push(quote! {
+                            #docs
+                            pub #ident: #ty,
+                        });
+                        context_inits
+                            .push(quote!(#ident: ::std::clone::Clone::clone(&self.#ident)));
+                    }
+                }
             }
         }
     }
-    let envelope_docs = doc_attrs(&doc_lines(&catalog.envelope.description));
-    let derives = extra_derives(derives, STRUCT_DERIVES);
+    let envelope_fields: Vec<&Field> = envelope.fields.iter().map(|f| &f.field).collect();
+    let walk = checks::object_walk(&envelope_fields, &[PROPERTIES_KEY], &constants);
+    let environment_rules = environment_rules(catalog);
+    let envelope_docs = doc_attrs(&doc_lines(&envelope.description));
+    let struct_derives = extra_derives(derives, STRUCT_DERIVES);
+    let violations = quote!(::eventcat_runtime::Violations);
+    let violation = quote!(::eventcat_runtime::Violation);
     quote! {
         #(#enums)*
+        #(#value_types)*
 
         #envelope_docs
         ///
         /// `P` is an event's properties type; `event_name`, `event_type` and `version` are fixed by it.
-        #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq, ::serde::Serialize, ::serde::Deserialize #derives)]
-        #[serde(deny_unknown_fields, bound(serialize = "P: EventProperties", deserialize = "P: EventProperties"))]
+        /// Deserializing one checks every rule of the event's schema, and fails with every
+        /// violation (see [`Event::from_slice`] for them as data).
+        #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq, ::serde::Serialize #struct_derives)]
+        #[serde(bound(serialize = "P: EventProperties"))]
         pub struct Event<P: EventProperties> {
             #(#fields)*
             /// The event-specific properties.
             pub properties: P,
+        }
+
+        /// The fields of [`Event`] as serde reads them, once the payload's rules have held.
+        #[doc(hidden)]
+        #[derive(::std::fmt::Debug, ::serde::Deserialize)]
+        #[serde(deny_unknown_fields, bound(deserialize = "P: EventProperties"))]
+        pub struct __EventFields<P: EventProperties> {
+            #(#fields)*
+            properties: P,
         }
 
         impl<P: EventProperties> Event<P> {
@@ -386,11 +440,139 @@ fn envelope_items(catalog: &Catalog, derives: &[syn::Path]) -> TokenStream {
             pub fn new(#(#new_args,)* properties: P) -> Self {
                 Event { #(#new_inits,)* properties }
             }
+
+            /// Reads a payload: JSON with no key twice, that keeps every rule of the event's schema.
+            ///
+            /// # Errors
+            /// [`eventcat_runtime::Error::Json`] for bytes that are not such JSON,
+            /// [`eventcat_runtime::Error::Invalid`] with every violation otherwise.
+            pub fn from_slice(bytes: &[u8]) -> ::std::result::Result<Self, ::eventcat_runtime::Error> {
+                Self::from_json(::eventcat_runtime::json::from_slice(bytes)?)
+            }
+
+            /// Reads an already parsed payload, checking every rule of the event's schema.
+            ///
+            /// # Errors
+            /// [`eventcat_runtime::Error::Invalid`] with every violation.
+            pub fn from_json(mut value: ::serde_json::Value) -> ::std::result::Result<Self, ::eventcat_runtime::Error> {
+                #violations::check(Self::check_json(&mut value))?;
+                let fields: __EventFields<P> = ::serde_json::from_value(value)?;
+                ::std::result::Result::Ok(Event { #(#moves,)* properties: fields.properties })
+            }
+
+            /// Every rule of the catalog this event breaks (none for a value made with the
+            /// checked constructors; `new_unchecked` values and environment restrictions can).
+            ///
+            /// # Errors
+            /// Every violation, in the validator's words.
+            pub fn validate(&self) -> ::std::result::Result<(), #violations> {
+                let mut value = ::serde_json::to_value(self).unwrap_or(::serde_json::Value::Null);
+                #violations::check(Self::check_json(&mut value))
+            }
+
+            /// Every rule of the event's schema the JSON payload `value` breaks, as
+            /// `eventcat-validate` reports them. Integers written with a zero fraction (`5.0`)
+            /// are rewritten as integers, as the schema reads them.
+            pub fn check_json(value: &mut ::serde_json::Value) -> ::std::vec::Vec<#violation> {
+                let mut errors = ::std::vec::Vec::new();
+                let out = &mut errors;
+                let parent = "";
+                if let ::std::option::Option::Some(map) = ::eventcat_runtime::check::object(value, parent, out) {
+                    #walk
+                    match map.get_mut(#PROPERTIES_KEY) {
+                        ::std::option::Option::Some(value) => P::__check(value, #PROPERTIES_POINTER, out),
+                        ::std::option::Option::None => ::eventcat_runtime::check::missing(parent, #PROPERTIES_KEY, out),
+                    }
+                    #environment_rules
+                }
+                errors
+            }
+        }
+
+        impl<'de, P: EventProperties> ::serde::Deserialize<'de> for Event<P> {
+            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
+                let value = <::eventcat_runtime::json::StrictValue as ::serde::Deserialize>::deserialize(deserializer)?;
+                Self::from_json(value.0).map_err(<D::Error as ::serde::de::Error>::custom)
+            }
+        }
+
+        /// The context fields of the envelope, given once and reused for every event:
+        /// [`EventContext::event`] fills in the rest (a fresh id, the time now, the event's
+        /// constants).
+        #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq #struct_derives)]
+        pub struct EventContext {
+            #(#context_fields)*
+        }
+
+        impl EventContext {
+            /// An event with these context fields, a fresh id and the time now.
+            pub fn event<P: EventProperties>(&self, properties: P) -> Event<P> {
+                Event { #(#context_inits,)* properties }
+            }
         }
     }
 }
 
-/// An event's properties struct, its enums, its trait impl and its payload alias.
+/// The pointer of the properties object in a payload.
+const PROPERTIES_POINTER: &str = "/properties";
+
+/// The value a constructor gives a required envelope field by itself: a fresh UUID for a field
+/// whose only rule is `format: uuid` (the event id), the time now for a date-time (the
+/// timestamp).
+fn filled_in(field: &Field) -> Option<TokenStream> {
+    if field.optional || field.nullable {
+        return None;
+    }
+    match &field.ty {
+        FieldType::DateTime => Some(quote!(Timestamp::now())),
+        FieldType::String(rules)
+            if rules.format == Some(StringFormat::Uuid)
+                && rules.min_length.is_none()
+                && rules.max_length.is_none()
+                && rules.pattern.is_none()
+                && field.pii.is_none() =>
+        {
+            let name = ident(field.value_type.as_deref()?);
+            Some(quote!(#name::random()))
+        }
+        _ => None,
+    }
+}
+
+/// `privacy:environment`: the envelope fields and the event's properties that may be sent only in
+/// some environments must be absent from a payload of any other (or of none).
+fn environment_rules(catalog: &Catalog) -> TokenStream {
+    let check = quote!(::eventcat_runtime::check);
+    let environment = catalog
+        .envelope
+        .fields
+        .iter()
+        .find(|f| f.role == EnvelopeRole::Environment)
+        .map(|f| f.field.name.as_str());
+    let environment = match environment {
+        Some(name) => quote!(map.get(#name)),
+        None => quote!(::std::option::Option::None),
+    };
+    let envelope = catalog.envelope.fields.iter().filter_map(|f| {
+        let allowed = f.field.environments.as_ref()?;
+        let name = &f.field.name;
+        Some(quote! {
+            #check::restricted(map.get(#name), environment, &[#(#allowed),*], &#check::child("", #name), out);
+        })
+    });
+    quote! {
+        let environment = #environment;
+        #(#envelope)*
+        if let ::std::option::Option::Some(properties) = map.get(#PROPERTIES_KEY).and_then(::serde_json::Value::as_object) {
+            for (name, allowed) in P::__RESTRICTED {
+                #check::restricted(properties.get(*name), environment, allowed, &#check::child(#PROPERTIES_POINTER, name), out);
+            }
+        }
+    }
+}
+
+/// An event's properties struct, its enums and value types, its trait impl (with its checks) and
+/// its payload alias.
 fn event_items(event: &Event, derives: &[syn::Path]) -> TokenStream {
     let properties_type = ident(&event.names.properties_type);
     let payload_type = ident(&event.names.type_name);
@@ -402,10 +584,21 @@ fn event_items(event: &Event, derives: &[syn::Path]) -> TokenStream {
             let owner = format!("`{}` property `{}`", event.name, field.name);
             enum_items(e, &owner, field, derives)
         });
+    let value_types = event.properties.iter().map(|field| {
+        let owner = format!("the `{}` property `{}`", event.name, field.name);
+        value_types::value_type_items(field, &owner, derives)
+    });
     let fields = event.properties.iter().map(field_tokens);
     let name = &event.name;
     let event_type = &event.event_type;
     let version = event.version.to_string();
+    let properties: Vec<&Field> = event.properties.iter().collect();
+    let walk = checks::object_walk(&properties, &[], &[]);
+    let restricted = event.properties.iter().filter_map(|field| {
+        let allowed = field.environments.as_ref()?;
+        let name = &field.name;
+        Some(quote!((#name, &[#(#allowed),*])))
+    });
 
     let mut docs = doc_lines(&event.description);
     docs.push(String::new());
@@ -419,8 +612,10 @@ fn event_items(event: &Event, derives: &[syn::Path]) -> TokenStream {
     let alias_doc =
         format!(" A whole `{name}` payload: the envelope around [`{properties_type}`].");
     let derives = extra_derives(derives, STRUCT_DERIVES);
+    let violations = quote!(::eventcat_runtime::Violations);
     quote! {
         #(#enums)*
+        #(#value_types)*
 
         #docs
         #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq, ::serde::Serialize, ::serde::Deserialize #derives)]
@@ -429,10 +624,31 @@ fn event_items(event: &Event, derives: &[syn::Path]) -> TokenStream {
             #(#fields)*
         }
 
+        impl #properties_type {
+            /// Every rule of the catalog these properties break (environment restrictions are
+            /// the envelope's: see [`Event::validate`]).
+            ///
+            /// # Errors
+            /// Every violation, with pointers below `/properties`.
+            pub fn validate(&self) -> ::std::result::Result<(), #violations> {
+                let mut value = ::serde_json::to_value(self).unwrap_or(::serde_json::Value::Null);
+                let mut out = ::std::vec::Vec::new();
+                <Self as EventProperties>::__check(&mut value, #PROPERTIES_POINTER, &mut out);
+                #violations::check(out)
+            }
+        }
+
         impl EventProperties for #properties_type {
             const EVENT_NAME: &'static str = #name;
             const EVENT_TYPE: &'static str = #event_type;
             const VERSION: &'static str = #version;
+            const __RESTRICTED: &'static [(&'static str, &'static [&'static str])] = &[#(#restricted),*];
+
+            fn __check(value: &mut ::serde_json::Value, parent: &str, out: &mut ::std::vec::Vec<::eventcat_runtime::Violation>) {
+                if let ::std::option::Option::Some(map) = ::eventcat_runtime::check::object(value, parent, out) {
+                    #walk
+                }
+            }
         }
 
         #[doc = #alias_doc]
@@ -440,14 +656,22 @@ fn event_items(event: &Event, derives: &[syn::Path]) -> TokenStream {
     }
 }
 
-/// `AnyEvent`: one variant per event, deserialized by `event_name`.
+/// `AnyEvent`: one variant per event, read by `event_name` and `version` as the validator
+/// dispatches (`envelope:*` rules), then checked against that event's schema.
 fn any_event_items(events: &[&Event]) -> TokenStream {
     let variants: Vec<Ident> = events.iter().map(|e| ident(&e.names.type_name)).collect();
+    let properties: Vec<Ident> = events
+        .iter()
+        .map(|e| ident(&e.names.properties_type))
+        .collect();
     let names: Vec<&str> = events.iter().map(|e| e.name.as_str()).collect();
+    let count = events.len();
     let docs: Vec<String> = events
         .iter()
         .map(|e| format!(" `{}` {}", e.name, e.version))
         .collect();
+    let violations = quote!(::eventcat_runtime::Violations);
+    let check = quote!(::eventcat_runtime::check);
     quote! {
         /// Any event of the catalog, told apart by its `event_name`.
         #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
@@ -469,12 +693,59 @@ fn any_event_items(events: &[&Event]) -> TokenStream {
                 }
             }
 
+            /// Reads a payload of any event: JSON with no key twice, a known `event_name` and
+            /// `version`, and every rule of that event's schema kept.
+            ///
+            /// # Errors
+            /// [`eventcat_runtime::Error::Json`] for bytes that are not such JSON,
+            /// [`eventcat_runtime::Error::Invalid`] with every violation otherwise.
+            pub fn from_slice(bytes: &[u8]) -> ::std::result::Result<Self, ::eventcat_runtime::Error> {
+                Self::from_json(::eventcat_runtime::json::from_slice(bytes)?)
+            }
+
+            /// Reads an already parsed payload of any event (see [`AnyEvent::from_slice`]).
+            ///
+            /// # Errors
+            /// [`eventcat_runtime::Error::Invalid`] with every violation.
+            pub fn from_json(value: ::serde_json::Value) -> ::std::result::Result<Self, ::eventcat_runtime::Error> {
+                let mut out = ::std::vec::Vec::new();
+                let ::std::option::Option::Some((name, version)) = #check::envelope(&value, &mut out) else {
+                    return ::std::result::Result::Err(#violations(out).into());
+                };
+                let (name, version) = (name.to_owned(), version.to_owned());
+                match name.as_str() {
+                    #(
+                        #names => {
+                            if version != <#properties as EventProperties>::VERSION {
+                                #check::unknown_version(&name, &version, &[<#properties as EventProperties>::VERSION], &mut out);
+                                return ::std::result::Result::Err(#violations(out).into());
+                            }
+                            Event::from_json(value).map(AnyEvent::#variants)
+                        }
+                    )*
+                    other => {
+                        #check::unknown_event(other, #count, &mut out);
+                        ::std::result::Result::Err(#violations(out).into())
+                    }
+                }
+            }
+
             /// Reads a payload from an already parsed JSON value.
             ///
             /// # Errors
-            /// When the value has no known `event_name`, or does not match that event's type.
+            /// When the value has no known `event_name`, or breaks that event's rules.
             pub fn from_value(value: ::serde_json::Value) -> ::std::result::Result<Self, ::serde_json::Error> {
                 ::serde_json::from_value(value)
+            }
+
+            /// Every rule of the catalog this event breaks.
+            ///
+            /// # Errors
+            /// Every violation, in the validator's words.
+            pub fn validate(&self) -> ::std::result::Result<(), #violations> {
+                match self {
+                    #(AnyEvent::#variants(event) => event.validate(),)*
+                }
             }
         }
 
@@ -488,17 +759,8 @@ fn any_event_items(events: &[&Event]) -> TokenStream {
 
         impl<'de> ::serde::Deserialize<'de> for AnyEvent {
             fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
-                use ::serde::de::Error as _;
-                let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(deserializer)?;
-                let name = match value.get("event_name") {
-                    ::std::option::Option::Some(::serde_json::Value::String(name)) => name.clone(),
-                    ::std::option::Option::Some(_) => return ::std::result::Result::Err(D::Error::custom("`event_name` is not a string")),
-                    ::std::option::Option::None => return ::std::result::Result::Err(D::Error::missing_field("event_name")),
-                };
-                match name.as_str() {
-                    #(#names => ::serde_json::from_value(value).map(AnyEvent::#variants).map_err(D::Error::custom),)*
-                    other => ::std::result::Result::Err(D::Error::unknown_variant(other, AnyEvent::EVENT_NAMES)),
-                }
+                let value = <::eventcat_runtime::json::StrictValue as ::serde::Deserialize>::deserialize(deserializer)?;
+                Self::from_json(value.0).map_err(<D::Error as ::serde::de::Error>::custom)
             }
         }
     }
@@ -563,7 +825,7 @@ const ENUM_DERIVES: &[&str] = &[
 ];
 
 /// `derives` without those in `builtin`, as the tail of a derive list (`, A, B`).
-fn extra_derives(derives: &[syn::Path], builtin: &[&str]) -> TokenStream {
+pub(super) fn extra_derives(derives: &[syn::Path], builtin: &[&str]) -> TokenStream {
     let extra = derives.iter().filter(|path| {
         path.segments
             .last()
@@ -598,7 +860,7 @@ fn field_tokens(field: &Field) -> TokenStream {
             #[serde(deserialize_with = "::serde::Deserialize::deserialize")]
         },
         (true, true) => quote! {
-            #[serde(default, skip_serializing_if = "::std::option::Option::is_none", with = "__private::double_option")]
+            #[serde(default, skip_serializing_if = "::std::option::Option::is_none", with = "::eventcat_runtime::de::double_option")]
         },
     };
     quote! {
@@ -620,7 +882,17 @@ fn rename_attr(field: &Field) -> TokenStream {
 
 /// The Rust type of a field, with `Option` for optional and for nullable (both: nested).
 fn field_type(field: &Field) -> TokenStream {
-    let inner = value_type(&field.ty);
+    let inner = match (&field.value_type, &field.ty) {
+        (Some(name), FieldType::Array(_)) => {
+            let name = ident(name);
+            quote!(::std::vec::Vec<#name>)
+        }
+        (Some(name), _) => {
+            let name = ident(name);
+            quote!(#name)
+        }
+        (None, ty) => value_type(ty),
+    };
     match (field.optional, field.nullable) {
         (false, false) => inner,
         (true, true) => {
@@ -698,8 +970,9 @@ fn range_text<T: std::fmt::Display>(min: Option<T>, max: Option<T>) -> Option<St
 }
 
 /// Catalog text as doc-comment lines (each with the leading space rustdoc expects).
-fn doc_lines(text: &str) -> Vec<String> {
-    text.trim()
+pub(super) fn doc_lines(text: &str) -> Vec<String> {
+    super::text::visible_controls(text)
+        .trim()
         .lines()
         .map(|line| {
             if line.trim().is_empty() {
@@ -711,12 +984,16 @@ fn doc_lines(text: &str) -> Vec<String> {
         .collect()
 }
 
-fn doc_attrs(lines: &[String]) -> TokenStream {
+pub(super) fn doc_attrs(lines: &[String]) -> TokenStream {
+    // Lines made elsewhere (an enum value, a field name) may hold control characters too.
+    let lines = lines
+        .iter()
+        .map(|line| super::text::visible_controls(line).replace('\n', " "));
     quote!(#(#[doc = #lines])*)
 }
 
 /// An identifier chosen by the IR. Raw identifiers are never needed: the IR appends `_` to
 /// keywords, and lint rejects names that collide after that.
-fn ident(name: &str) -> Ident {
+pub(super) fn ident(name: &str) -> Ident {
     Ident::new(name, Span::call_site())
 }

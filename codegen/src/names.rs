@@ -1,7 +1,34 @@
-//! Generated identifiers: from catalog names (which can be anything lint lets through, keywords
-//! included) to names that are valid, unambiguous and stable in Rust and TypeScript.
+//! Names: the rules catalog names follow, and the identifiers generated from them.
+//!
+//! Both lint (which checks names and the collisions of what they become) and the IR (which
+//! chooses every generated name) use this module, so it sits below both: catalog names (which
+//! can be anything lint lets through, keywords included) become names that are valid,
+//! unambiguous and stable in Rust and TypeScript, the same way in every stage.
 
 use heck::{ToSnakeCase, ToUpperCamelCase};
+
+use crate::model::{Pii, PropertyDef, TypeName};
+
+/// `snake_case`: a lowercase letter, then lowercase letters and digits in `_`-separated words.
+pub fn is_snake_case(name: &str) -> bool {
+    let mut chars = name.chars();
+    if !chars.next().is_some_and(|c| c.is_ascii_lowercase()) {
+        return false;
+    }
+    !name.ends_with('_')
+        && !name.contains("__")
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+}
+
+/// `<namespace>.<snake_case>`, both parts snake_case, e.g. `user.login`.
+pub fn is_event_name(name: &str) -> bool {
+    match name.split_once('.') {
+        Some((namespace, rest)) => is_snake_case(namespace) && is_snake_case(rest),
+        None => false,
+    }
+}
 
 /// Rust keywords (strict and reserved, all editions) that cannot be field or variant names.
 const RUST_KEYWORDS: &[&str] = &[
@@ -52,6 +79,7 @@ pub const RESERVED_TYPE_NAMES: &[&str] = &[
     "AnalyticsEvent",
     "Envelope",
     "EventEnvelope",
+    "EventContext",
 ];
 
 /// The properties type of an event, e.g. `UserLoginProperties`.
@@ -73,6 +101,37 @@ pub fn enum_type_name(owner: Option<&str>, property: &str, is_array_item: bool) 
     name
 }
 
+/// Whether a property's values get a generated type of their own, checked on construction and
+/// deserialization: a string with a length, pattern or format rule or a `pii` form (hashed,
+/// anonymized IP), a number or integer with a bound. `Some(true)` when the type is that of each
+/// element of an array. Its name is [`enum_type_name`]'s (a property has either an enum or
+/// such a type, never both), and lint claims it like an enum's.
+pub fn value_type_of(def: &PropertyDef) -> Option<bool> {
+    let privacy_form = matches!(
+        def.pii.as_ref().map(|p| p.value),
+        Some(Pii::Hashed | Pii::AnonymizedIp)
+    );
+    match def.ty.value {
+        TypeName::String if def.enum_values.is_none() => (def.min_length.is_some()
+            || def.max_length.is_some()
+            || def.pattern.is_some()
+            || def.format.is_some()
+            || privacy_form)
+            .then_some(false),
+        TypeName::Integer | TypeName::Number => {
+            (def.minimum.is_some() || def.maximum.is_some()).then_some(false)
+        }
+        TypeName::Array => {
+            let items = def.items.as_ref()?;
+            (items.ty.value == TypeName::String
+                && items.enum_values.is_none()
+                && (items.pattern.is_some() || items.format.is_some() || privacy_form))
+                .then_some(true)
+        }
+        _ => None,
+    }
+}
+
 /// The payload type name of an event, e.g. `UserLogin` for `user.login`.
 pub fn event_type_name(event_name: &str) -> String {
     rust_type(&event_name.replace('.', "_"))
@@ -81,6 +140,41 @@ pub fn event_type_name(event_name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn snake_case_table() {
+        for (name, ok) in [
+            ("user_id", true),
+            ("a", true),
+            ("input_tokens2", true),
+            ("UserId", false),
+            ("user-id", false),
+            ("_user", false),
+            ("user_", false),
+            ("user__id", false),
+            ("2fa", false),
+            ("", false),
+            ("naïve", false),
+        ] {
+            assert_eq!(is_snake_case(name), ok, "{name}");
+        }
+    }
+
+    #[test]
+    fn event_name_table() {
+        for (name, ok) in [
+            ("user.login", true),
+            ("ai.model_requested", true),
+            ("user", false),
+            ("user.login.extra", false),
+            ("User.login", false),
+            ("user.Login", false),
+            ("user-login", false),
+            (".login", false),
+        ] {
+            assert_eq!(is_event_name(name), ok, "{name}");
+        }
+    }
 
     #[test]
     fn names_table() {
