@@ -215,11 +215,12 @@ the description, and a line */ that ends a comment"""
     """A name that is special on JavaScript objects."""
 
     prototype: _t.Annotated[_t.Optional[_b.str], _p.BeforeValidator(_r.not_null)] = None
-    """Another name that is special in JavaScript."""
+    """Another name that is special in JavaScript. Control characters: a bare CR\rhere, CRLF\r
+there, NUL \x00, ESC \x1b, BEL \x07, DEL \x7f, C1 NEL \x85 and CSI \x9b, line separator \u2028 and paragraph separator \u2029 end."""
 
 
 class WeirdKeywords(EventEnvelope):
-    """Closes comments */ and /* opens them, \"quotes\", `backticks`, </script><script>alert(1)</script>, ${template}, a | pipe, a \\ backslash.
+    """Controls \r\x00\u2028 first. Closes comments */ and /* opens them, \"quotes\", `backticks`, </script><script>alert(1)</script>, ${template}, a | pipe, a \\ backslash.
 
 Trigger: Multi-line trigger.
 Second line with */ and <!-- html comment -->

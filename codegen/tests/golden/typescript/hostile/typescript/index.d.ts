@@ -208,12 +208,17 @@ export interface WeirdKeywordsProperties {
   fn: WeirdKeywordsFnItem[];
   /** A name that is special on JavaScript objects. */
   constructor: number | null;
-  /** Another name that is special in JavaScript. */
+  /**
+   * Another name that is special in JavaScript. Control characters: a bare CR
+   * here, CRLF
+   * there, NUL \u{0}, ESC \u{1b}, BEL \u{7}, DEL \u{7f}, C1 NEL \u{85} and CSI \u{9b}, line separator \u{2028} and paragraph separator \u{2029} end.
+   */
   prototype?: string;
 }
 
 /**
- * Closes comments *\/ and /* opens them, "quotes", `backticks`, </script><script>alert(1)</script>, ${template}, a | pipe, a \ backslash.
+ * Controls
+ * \u{0}\u{2028} first. Closes comments *\/ and /* opens them, "quotes", `backticks`, </script><script>alert(1)</script>, ${template}, a | pipe, a \ backslash.
  *
  * @trigger Multi-line trigger.
  * Second line with *\/ and <!-- html comment -->
@@ -334,7 +339,8 @@ export interface Tracker {
    */
   shopItemViewed(properties: ShopItemViewedProperties, overrides?: EnvelopeOverrides): ShopItemViewed;
   /**
-   * Closes comments *\/ and /* opens them, "quotes", `backticks`, </script><script>alert(1)</script>, ${template}, a | pipe, a \ backslash.
+   * Controls
+   * \u{0}\u{2028} first. Closes comments *\/ and /* opens them, "quotes", `backticks`, </script><script>alert(1)</script>, ${template}, a | pipe, a \ backslash.
    *
    * Sends `weird.keywords` 1.0.0; returns the payload.
    */

@@ -30,7 +30,7 @@ CREATE TABLE "events"."weird_keywords_v1" (
     CONSTRAINT "weird_keywords_v1_enum_check" CHECK ("enum" >= 0 AND "enum" <= 300),
     CONSTRAINT "weird_keywords_v1_fn_check" CHECK ("fn" <@ ARRAY[E'crate', E'async', E'null']::text[])
 ) PARTITION BY RANGE ("timestamp");
-COMMENT ON TABLE "events"."weird_keywords_v1" IS E'weird.keywords 1.0.0: Closes comments */ and /* opens them, "quotes", `backticks`, </script><script>alert(1)</script>, ${template}, a | pipe, a \\ backslash.';
+COMMENT ON TABLE "events"."weird_keywords_v1" IS E'weird.keywords 1.0.0: Controls \r�  first. Closes comments */ and /* opens them, "quotes", `backticks`, </script><script>alert(1)</script>, ${template}, a | pipe, a \\ backslash.';
 COMMENT ON COLUMN "events"."weird_keywords_v1"."event_id" IS E'Unique id of the event.';
 COMMENT ON COLUMN "events"."weird_keywords_v1"."event_type" IS E'Group of the event.';
 COMMENT ON COLUMN "events"."weird_keywords_v1"."event_name" IS E'Name of the event.';
@@ -46,7 +46,7 @@ COMMENT ON COLUMN "events"."weird_keywords_v1"."enum" IS E'Non-ASCII: héllo wö
 COMMENT ON COLUMN "events"."weird_keywords_v1"."default" IS E'A trailing backslash \\';
 COMMENT ON COLUMN "events"."weird_keywords_v1"."fn" IS E'Newlines\ninside\n\nthe description, and a line */ that ends a comment';
 COMMENT ON COLUMN "events"."weird_keywords_v1"."constructor" IS E'A name that is special on JavaScript objects.';
-COMMENT ON COLUMN "events"."weird_keywords_v1"."prototype" IS E'Another name that is special in JavaScript.';
+COMMENT ON COLUMN "events"."weird_keywords_v1"."prototype" IS E'Another name that is special in JavaScript. Control characters: a bare CR\rhere, CRLF\r\nthere, NUL �, ESC \u001B, BEL \u0007, DEL \u007F, C1 NEL \u0085 and CSI \u009B, line separator   and paragraph separator   end.';
 GRANT SELECT ON "events"."weird_keywords_v1" TO "eventcat_reader";
 GRANT SELECT, INSERT ON "events"."weird_keywords_v1" TO "eventcat_writer";
 INSERT INTO "eventcat"."event_tables" ("table_name", "event_name", "major", "version", "partition_width", "retention_period", "archive_after", "loader")
