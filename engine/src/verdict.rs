@@ -114,38 +114,9 @@ pub mod rules {
     pub use crate::privacy::{RULE_ANONYMIZED_IP, RULE_ENVIRONMENT, RULE_HASHED};
 }
 
-/// The longest value text a report shows; longer values are cut with `…`.
-pub const MAX_SHOWN: usize = 120;
-
-/// A value as JSON text, shortened to [`MAX_SHOWN`] characters.
-pub fn show(value: &Value) -> String {
-    shorten(&value.to_string())
-}
-
-/// Text shortened to [`MAX_SHOWN`] characters, on a character boundary.
-pub fn shorten(text: &str) -> String {
-    match text.char_indices().nth(MAX_SHOWN) {
-        None => text.to_owned(),
-        Some((at, _)) => format!("{}…", &text[..at]),
-    }
-}
-
-/// `"a string \"x\""`, `"a number 42"`: a value with its JSON type, for `actual`.
-pub fn typed(value: &Value) -> String {
-    format!("{} {}", json_type(value), show(value))
-}
-
-pub fn json_type(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "boolean",
-        Value::Number(n) if n.is_f64() => "number",
-        Value::Number(_) => "integer",
-        Value::String(_) => "string",
-        Value::Array(_) => "array",
-        Value::Object(_) => "object",
-    }
-}
+/// How values are shown in reports (JSON text cut at [`MAX_SHOWN`] characters, with its JSON
+/// type for `actual`): the same words the generated types use, from the rules every side shares.
+pub use eventcat_runtime::{MAX_SHOWN, shorten, show, typed};
 
 /// `one of "a", "b", "c"`.
 pub fn one_of(options: &[Value]) -> String {
