@@ -628,3 +628,86 @@ fn fmt_is_idempotent_and_refuses_comments_on_every_bundled_file() {
         compat.stdout, compat.stderr
     );
 }
+
+/// How the reader of a command's stdout goes away.
+#[derive(Clone, Copy, Debug)]
+enum Closed {
+    /// Before the command starts: its first write to stdout meets a pipe with no reader.
+    BeforeStart,
+    /// After the first line, as `| head -1` does (the command must write more than the pipe
+    /// holds, 64 KiB on Linux, so a later write meets the closed pipe).
+    AfterFirstLine,
+}
+
+/// Runs `eventcat` with stdout a real pipe closed early; the exit code, the first line read (if
+/// any) and stderr.
+fn eventcat_into_closed_pipe(args: &[&str], closed: Closed) -> (i32, String, String) {
+    use std::io::{BufRead, Read};
+    let mut command = Command::new(env!("CARGO_BIN_EXE_eventcat"));
+    command
+        .args(args)
+        .current_dir(workspace())
+        .stderr(std::process::Stdio::piped());
+    let mut first = String::new();
+    let mut child = match closed {
+        Closed::BeforeStart => {
+            let (reader, writer) = rustix::pipe::pipe().unwrap();
+            drop(reader);
+            command
+                .stdout(std::process::Stdio::from(writer))
+                .spawn()
+                .unwrap()
+        }
+        Closed::AfterFirstLine => {
+            let mut child = command
+                .stdout(std::process::Stdio::piped())
+                .spawn()
+                .unwrap();
+            let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+            stdout.read_line(&mut first).unwrap();
+            child
+        }
+    };
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    let status = child.wait().unwrap();
+    (status.code().unwrap_or(-1), first, stderr)
+}
+
+/// A closed stdout (`eventcat ... | head -1`) is no failure: every command that prints stops
+/// there with exit 0 and not a word on stderr, as ripgrep does (it used to panic in `println!`).
+#[test]
+fn a_closed_stdout_ends_any_command_quietly_with_0() {
+    let cases: &[(&[&str], Closed)] = &[
+        (&["lint", "--list-rules"], Closed::BeforeStart),
+        (
+            &["lint", "--list-rules", "--format", "json"],
+            Closed::BeforeStart,
+        ),
+        (&["lint"], Closed::BeforeStart),
+        (&["lint", "--format", "github"], Closed::BeforeStart),
+        (&["generate", "--check"], Closed::BeforeStart),
+        (&["schema", "--check"], Closed::BeforeStart),
+        (&["fmt", "--check"], Closed::BeforeStart),
+        (&["completions", "bash"], Closed::BeforeStart),
+        (&["sample", "--count", "2"], Closed::BeforeStart),
+        (&["sample", "--count", "5000"], Closed::AfterFirstLine),
+    ];
+    for (args, closed) in cases {
+        let (code, first, stderr) = eventcat_into_closed_pipe(args, *closed);
+        assert_eq!(
+            (code, stderr.as_str()),
+            (0, ""),
+            "eventcat {args:?} into a pipe closed {closed:?}"
+        );
+        if let Closed::AfterFirstLine = closed {
+            let payload: serde_json::Value = serde_json::from_str(&first).unwrap();
+            assert!(payload["event_name"].is_string(), "{first}");
+        }
+    }
+}

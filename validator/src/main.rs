@@ -1,6 +1,7 @@
 //! `eventcat-validate [FILES...]`: checks event payloads against the catalog's versioned JSON
 //! Schemas. Parses arguments, calls `eventcat::validate`, maps the result to an exit code:
-//! 0 every payload valid, 1 any invalid, 2 usage or I/O error.
+//! 0 every payload valid, 1 any invalid, 2 usage or I/O error; a stdout closed by its reader
+//! (`| head -1`) ends the run quietly with 0, as in ripgrep.
 //!
 //! Front-ends over the same engine are subcommands (`eventcat-validate serve ...`), each in a
 //! module of its own; checking files stays the command without a subcommand.
@@ -177,13 +178,17 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(code) => code,
+        // The reader of stdout has gone (`eventcat-validate --list-schemas | head -1`): exit 0
+        // without a word, as ripgrep does. (A run with other outputs says what it left undone:
+        // see `run`.)
+        Err(error) if is_broken_pipe(error.as_ref()) => ExitCode::SUCCESS,
         Err(error) => {
             if json {
                 let document = serde_json::json!({
                     "ok": false,
                     "error": {"kind": "error", "message": error.to_string()},
                 });
-                println!("{document}");
+                let _ = writeln!(io::stdout().lock(), "{document}");
             }
             eprintln!("error: {error}");
             ExitCode::from(2)
@@ -311,7 +316,18 @@ fn run(
     let summary = match result {
         Ok(summary) => summary,
         Err(validate::RunError::Output(error)) if error.kind() == io::ErrorKind::BrokenPipe => {
-            return Ok(ExitCode::from(2));
+            // The report's reader closed stdout (`| head -1`): the run stops there, as ripgrep
+            // does. With only the report to write, that is a quiet exit 0. With --good, --bad
+            // or a database, those outputs now end where the run stopped: say so and exit 2,
+            // or a partial load would pass for a complete one.
+            if sink.is_some() || database.is_some() {
+                eprintln!(
+                    "error: stdout was closed before the end of the report; the run stopped there, \
+                     so --good/--bad/--postgres hold only the payloads checked before it"
+                );
+                return Ok(ExitCode::from(2));
+            }
+            return Ok(ExitCode::SUCCESS);
         }
         Err(error) => return Err(error.into()),
     };
@@ -333,6 +349,23 @@ fn run(
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// Whether the error, or any error under it, is a write to a pipe whose reader has gone. The
+/// Rust runtime ignores SIGPIPE, so a closed stdout comes back as this error instead of the
+/// signal a C program would die of.
+fn is_broken_pipe(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut next = Some(error);
+    while let Some(error) = next {
+        if error
+            .downcast_ref::<io::Error>()
+            .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
+        {
+            return true;
+        }
+        next = error.source();
+    }
+    false
 }
 
 fn create(path: &Path) -> Result<BufWriter<File>, String> {

@@ -969,3 +969,91 @@ fn json_for_the_schema_list_and_for_failures() {
         );
     }
 }
+
+/// How the reader of the validator's stdout goes away.
+#[derive(Clone, Copy, Debug)]
+enum Closed {
+    /// Before the validator starts: its first write to stdout meets a pipe with no reader.
+    BeforeStart,
+    /// After the first line, as `| head -1` does (the report is larger than the 64 KiB a pipe
+    /// holds, so a later write meets the closed pipe).
+    AfterFirstLine,
+}
+
+/// Runs the validator with stdout a real pipe closed early: exit code, first line, stderr.
+fn validate_into_closed_pipe(args: &[&str], closed: Closed) -> (i32, String, String) {
+    use std::io::{BufRead, Read};
+    let mut command = Command::new(env!("CARGO_BIN_EXE_eventcat-validate"));
+    command
+        .args(args)
+        .arg("--no-progress")
+        .stdin(Stdio::null())
+        .stderr(Stdio::piped());
+    let mut first = String::new();
+    let mut child = match closed {
+        Closed::BeforeStart => {
+            let (reader, writer) = rustix::pipe::pipe().unwrap();
+            drop(reader);
+            command.stdout(Stdio::from(writer)).spawn().unwrap()
+        }
+        Closed::AfterFirstLine => {
+            let mut child = command.stdout(Stdio::piped()).spawn().unwrap();
+            let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+            stdout.read_line(&mut first).unwrap();
+            child
+        }
+    };
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    let status = child.wait().unwrap();
+    (status.code().unwrap_or(-1), first, stderr)
+}
+
+/// `eventcat-validate ... | head -1` stops quietly with 0, as ripgrep does, whatever the report
+/// format; with --bad (or --good, or a database) the run also stops, and since those outputs
+/// then end early it says so and exits 2 rather than pass a partial split for a complete one.
+#[test]
+fn a_closed_stdout_ends_the_run_quietly() {
+    let dir = tempfile::tempdir().unwrap();
+    let catalog = catalog();
+    let mut sampler = Sampler::new(&catalog, 5);
+    let corpus: String = (0..4000)
+        .map(|_| sampler.sample(0.5).unwrap().line + "\n")
+        .collect();
+    let corpus = write(dir.path(), "events.ndjson", corpus.as_bytes());
+    let bad = dir.path().join("bad.ndjson");
+    let bad = bad.to_str().unwrap();
+    let cases: &[(&[&str], Closed)] = &[
+        (&["--list-schemas"], Closed::BeforeStart),
+        (&["--list-schemas", "--format", "json"], Closed::BeforeStart),
+        (&[&corpus], Closed::BeforeStart),
+        (&[&corpus], Closed::AfterFirstLine),
+        (&["--format", "json", &corpus], Closed::AfterFirstLine),
+        (&["--format", "ndjson", &corpus], Closed::AfterFirstLine),
+        (&["--format", "github", &corpus], Closed::AfterFirstLine),
+    ];
+    for (args, closed) in cases {
+        let (code, first, stderr) = validate_into_closed_pipe(args, *closed);
+        assert_eq!(
+            (code, stderr.as_str()),
+            (0, ""),
+            "eventcat-validate {args:?} into a pipe closed {closed:?}"
+        );
+        if let Closed::AfterFirstLine = closed {
+            assert!(!first.is_empty(), "{args:?}: the first line was written");
+        }
+    }
+    let (code, _, stderr) =
+        validate_into_closed_pipe(&["--bad", bad, &corpus], Closed::AfterFirstLine);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("stdout was closed") && stderr.contains("--good/--bad/--postgres"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}

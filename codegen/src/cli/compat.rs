@@ -6,6 +6,8 @@ use clap::builder::{PossibleValuesParser, TypedValueParser};
 use eventcat::compat::report::{self, Format};
 use eventcat::compat::{self, Mode, Options, Outcome, Policy, Request};
 
+use super::output::out;
+
 /// Arguments of `eventcat compat`.
 #[derive(Debug, clap::Args)]
 pub struct CompatArgs {
@@ -66,7 +68,7 @@ pub fn run(args: &CompatArgs, output: &super::output::Output) -> super::Outcome 
         Outcome::Report(report) => {
             // GitHub wants paths relative to the repository; no repository, the paths as given.
             let repo = compat::source::repo_path(&args.catalog).ok().flatten();
-            print!("{}", report::render(&report, args.format, repo.as_ref()));
+            out!("{}", report::render(&report, args.format, repo.as_ref()))?;
             Ok(report.ok)
         }
         Outcome::Invalid(loaded, findings) => {
@@ -75,7 +77,7 @@ pub fn run(args: &CompatArgs, output: &super::output::Output) -> super::Outcome 
                 Format::Github => super::Format::Github,
                 Format::Human => super::Format::Human,
             };
-            super::findings::print_findings(&loaded, &findings, format, output);
+            super::findings::print_findings(&loaded, &findings, format, output)?;
             eprintln!("error: fix the catalog's lint errors before checking compatibility");
             Ok(false)
         }

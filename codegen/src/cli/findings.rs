@@ -6,7 +6,7 @@ use eventcat::load::LoadedCatalog;
 use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteDiagnostic, NamedSource};
 
 use super::Format;
-use super::output::{Output, plural, print_json};
+use super::output::{Output, outln, plural, print_json};
 
 /// Prints findings in `format`: a header line and a source snippet each (human), one JSON
 /// document, or a GitHub workflow annotation each. `summary` adds the closing count line
@@ -16,7 +16,7 @@ pub fn print_findings(
     findings: &[Finding],
     format: Format,
     output: &Output,
-) {
+) -> std::io::Result<()> {
     let errors = findings
         .iter()
         .filter(|f| f.severity == Severity::Error)
@@ -34,7 +34,7 @@ pub fn print_findings(
                 "errors": errors,
                 "warnings": warnings,
                 "findings": findings,
-            }));
+            }))?;
         }
         Format::Github => {
             for finding in findings {
@@ -46,17 +46,17 @@ pub fn print_findings(
                     Some(help) => format!("{}\n{help}", finding.message),
                     None => finding.message.clone(),
                 };
-                println!(
+                outln!(
                     "::{level} file={},line={},col={},title={}::{}",
                     escape_property(&finding.file),
                     finding.line.max(1),
                     finding.column.max(1),
                     escape_property(&format!("eventcat lint: {}", finding.rule)),
                     escape_data(&message)
-                );
+                )?;
             }
             if !(output.quiet && findings.is_empty()) {
-                println!("{}", summary(files, events, errors, warnings));
+                outln!("{}", summary(files, events, errors, warnings))?;
             }
         }
         Format::Human => {
@@ -67,7 +67,7 @@ pub fn print_findings(
             };
             let handler = GraphicalReportHandler::new_themed(theme);
             for finding in findings {
-                println!("{}", header(finding, output));
+                outln!("{}", header(finding, output))?;
                 let mut rendered = String::new();
                 let diagnostic = to_diagnostic(finding);
                 let source = loaded.sources.iter().find(|s| s.display == finding.file);
@@ -81,7 +81,7 @@ pub fn print_findings(
                     None => handler.render_report(&mut rendered, &diagnostic),
                 };
                 if result.is_ok() {
-                    println!("{}", without_message_line(&rendered));
+                    outln!("{}", without_message_line(&rendered))?;
                 }
             }
             if !(output.quiet && findings.is_empty()) {
@@ -91,10 +91,11 @@ pub fn print_findings(
                 } else {
                     output.green(&line)
                 };
-                println!("{line}");
+                outln!("{line}")?;
             }
         }
     }
+    Ok(())
 }
 
 /// `path:line:col: error[rule]: message`, the form editors and CI annotators parse; the
@@ -163,7 +164,7 @@ fn token_len(rest: &str) -> usize {
     rest[..end].trim_end().len().max(1).min(rest.len())
 }
 
-pub fn print_rules(format: Format) {
+pub fn print_rules(format: Format) -> std::io::Result<()> {
     match format {
         Format::Json => {
             let rules: Vec<_> = Rule::ALL
@@ -176,7 +177,7 @@ pub fn print_rules(format: Format) {
                     })
                 })
                 .collect();
-            print_json(&serde_json::Value::Array(rules));
+            print_json(&serde_json::Value::Array(rules))?;
         }
         Format::Human | Format::Github => {
             for rule in Rule::ALL {
@@ -184,8 +185,9 @@ pub fn print_rules(format: Format) {
                     Severity::Error => "error",
                     Severity::Warning => "warning",
                 };
-                println!("{:<26} {severity:<8} {}", rule.id(), rule.summary());
+                outln!("{:<26} {severity:<8} {}", rule.id(), rule.summary())?;
             }
         }
     }
+    Ok(())
 }

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use eventcat::fmt::{self as layout, Kind};
 
-use super::output::{Output, plural, print_json};
+use super::output::{Output, outln, plural, print_json};
 use super::{Format, paths};
 
 /// Arguments of `eventcat fmt`.
@@ -52,7 +52,7 @@ pub fn run(args: &FmtArgs, output: &Output) -> super::Outcome {
             "files": loaded.sources.len(),
             "changed": changed,
             "refused": refused.iter().map(|(file, reason)| serde_json::json!({"file": file, "reason": reason})).collect::<Vec<_>>(),
-        })),
+        }))?,
         Format::Human | Format::Github => {
             let verb = if args.check {
                 "would reformat"
@@ -61,23 +61,23 @@ pub fn run(args: &FmtArgs, output: &Output) -> super::Outcome {
             };
             for file in &changed {
                 if args.format == Format::Github {
-                    println!(
+                    outln!(
                         "::error file={file},title=eventcat fmt::not in the canonical layout: run `eventcat fmt`"
-                    );
+                    )?;
                 } else if args.check || !output.quiet {
-                    println!("{verb} {file}");
+                    outln!("{verb} {file}")?;
                 }
             }
             for (file, reason) in &refused {
-                println!("{}: {file}: {reason}", output.red("error"));
+                outln!("{}: {file}: {reason}", output.red("error"))?;
             }
             if !(output.quiet && ok) {
-                println!(
+                outln!(
                     "{}: {} {verb}, {} left alone",
                     plural(loaded.sources.len(), "file"),
                     changed.len(),
                     refused.len()
-                );
+                )?;
             }
         }
     }

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use eventcat::compat::report::{escape_data, escape_property};
 use eventcat::generate::{GenerateError, Mode, Report};
 
-use super::output::{Output, plural, print_json};
+use super::output::{Output, outln, plural, print_json};
 use super::{Format, findings, paths};
 
 /// Arguments of `eventcat generate`.
@@ -53,13 +53,13 @@ pub fn run(args: &GenerateArgs, output: &Output) -> super::Outcome {
     let mode = if args.check { Mode::Check } else { Mode::Write };
     match eventcat::generate::generate(&args.catalog, &args.out, mode) {
         Ok(report) => {
-            print_report(args, &report, mode, output);
+            print_report(args, &report, mode, output)?;
             Ok(report.is_current() || mode == Mode::Write)
         }
         Err(GenerateError::Lower(eventcat::ir::LowerError::Invalid(found))) => {
             // The catalog has lint errors: show them as `lint` would, and fail with findings.
             let loaded = eventcat::load(&args.catalog)?;
-            findings::print_findings(&loaded, &found, args.format, output);
+            findings::print_findings(&loaded, &found, args.format, output)?;
             if args.format != Format::Json {
                 eprintln!(
                     "error: fix the findings above before generating (`eventcat lint --catalog {}`)",
@@ -71,11 +71,11 @@ pub fn run(args: &GenerateArgs, output: &Output) -> super::Outcome {
         // A change to a published version is a finding about the catalog, not a usage error.
         Err(error @ GenerateError::Immutable(_)) => {
             match args.format {
-                Format::Json => print_json(&super::output::error_document("immutable", &error)),
-                Format::Github => println!(
+                Format::Json => print_json(&super::output::error_document("immutable", &error))?,
+                Format::Github => outln!(
                     "::error title=eventcat generate: published schema changed::{}",
                     escape_data(&error.to_string())
-                ),
+                )?,
                 Format::Human => eprintln!("error: {error}"),
             }
             Ok(false)
@@ -84,7 +84,12 @@ pub fn run(args: &GenerateArgs, output: &Output) -> super::Outcome {
     }
 }
 
-fn print_report(args: &GenerateArgs, report: &Report, mode: Mode, output: &Output) {
+fn print_report(
+    args: &GenerateArgs,
+    report: &Report,
+    mode: Mode,
+    output: &Output,
+) -> std::io::Result<()> {
     let out = args.out.display();
     let stale_count = report.stale.len() + report.missing.len();
     match args.format {
@@ -97,11 +102,11 @@ fn print_report(args: &GenerateArgs, report: &Report, mode: Mode, output: &Outpu
             "unchanged": report.unchanged.len(),
             "stale": report.stale,
             "missing": report.missing,
-        })),
+        }))?,
         Format::Github => {
             for (kind, paths) in [("stale", &report.stale), ("missing", &report.missing)] {
                 for path in paths {
-                    println!(
+                    outln!(
                         "::error file={},title={}::{}",
                         escape_property(&format!("{out}/{path}")),
                         escape_property(&format!("eventcat generate: {kind} file")),
@@ -109,24 +114,24 @@ fn print_report(args: &GenerateArgs, report: &Report, mode: Mode, output: &Outpu
                             "{out}/{path} is {kind}: run `{}` and commit the result",
                             args.fix_command()
                         ))
-                    );
+                    )?;
                 }
             }
             if !(output.quiet && stale_count == 0) {
-                println!("{}", summary(args, report, mode));
+                outln!("{}", summary(args, report, mode))?;
             }
         }
         Format::Human => {
             if !output.quiet {
                 for path in &report.written {
-                    println!("wrote {out}/{path}");
+                    outln!("wrote {out}/{path}")?;
                 }
             }
             for path in &report.stale {
-                println!("stale: {out}/{path}");
+                outln!("stale: {out}/{path}")?;
             }
             for path in &report.missing {
-                println!("missing: {out}/{path}");
+                outln!("missing: {out}/{path}")?;
             }
             if !(output.quiet && stale_count == 0) {
                 let line = summary(args, report, mode);
@@ -135,10 +140,11 @@ fn print_report(args: &GenerateArgs, report: &Report, mode: Mode, output: &Outpu
                 } else {
                     line
                 };
-                println!("{line}");
+                outln!("{line}")?;
             }
         }
     }
+    Ok(())
 }
 
 fn summary(args: &GenerateArgs, report: &Report, mode: Mode) -> String {

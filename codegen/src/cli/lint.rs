@@ -22,12 +22,12 @@ pub struct LintArgs {
 /// Ok(true) when the catalog has no errors.
 pub fn run(args: &LintArgs, output: &Output) -> super::Outcome {
     if args.list_rules {
-        findings::print_rules(args.format);
+        findings::print_rules(args.format)?;
         return Ok(true);
     }
     paths::catalog(&args.catalog)?;
     let loaded = eventcat::load(&args.catalog)?;
     let found = eventcat::lint::lint(&loaded);
-    findings::print_findings(&loaded, &found, args.format, output);
+    findings::print_findings(&loaded, &found, args.format, output)?;
     Ok(!eventcat::diagnostics::has_errors(&found))
 }

@@ -103,7 +103,10 @@ pub fn run(cli: Cli) -> Outcome {
         Command::Retention(args) => retention::run(&args),
         Command::Completions { shell } => {
             let mut command = <Cli as clap::CommandFactory>::command();
-            clap_complete::generate(shell, &mut command, "eventcat", &mut std::io::stdout());
+            // Into memory first: clap_complete panics when a write fails (a closed pipe).
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut command, "eventcat", &mut script);
+            std::io::Write::write_all(&mut std::io::stdout().lock(), &script)?;
             Ok(true)
         }
     }

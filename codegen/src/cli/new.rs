@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use eventcat::load::{CATALOG_FILE, EVENTS_DIR};
 
-use super::output::{Output, print_json};
+use super::output::{Output, outln, print_json};
 use super::{Format, paths};
 
 /// Arguments of `eventcat new`.
@@ -134,20 +134,20 @@ pub fn run(args: &NewArgs, output: &Output) -> super::Outcome {
             "file": file.to_string_lossy(),
             "group": group,
             "order_updated": updated.is_some(),
-        })),
+        }))?,
         Format::Human | Format::Github => {
-            println!("wrote {}", file.display());
+            outln!("wrote {}", file.display())?;
             if updated.is_some() {
-                println!(
+                outln!(
                     "added `{name}` to the order of group `{group}` in {}",
                     catalog_file.display()
-                );
+                )?;
             }
             if !output.quiet {
-                println!(
+                outln!(
                     "next: replace each TODO (`eventcat lint --catalog {}` lists them), then `eventcat generate`",
                     args.catalog.display()
-                );
+                )?;
             }
         }
     }

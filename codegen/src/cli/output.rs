@@ -126,12 +126,50 @@ pub fn error_document(kind: &str, error: &(dyn std::error::Error + 'static)) -> 
     })
 }
 
+/// `println!` that hands the write's error back instead of panicking: when stdout is a pipe
+/// the reader closed (`eventcat lint --list-rules | head -1`), the command stops and `main` ends
+/// quietly, as ripgrep does (see [`is_broken_pipe`]).
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use ::std::io::Write as _;
+        writeln!(::std::io::stdout().lock(), $($arg)*)
+    }};
+}
+pub(crate) use outln;
+
+/// `print!` that hands the write's error back, like [`outln!`].
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use ::std::io::Write as _;
+        write!(::std::io::stdout().lock(), $($arg)*)
+    }};
+}
+pub(crate) use out;
+
 /// Prints a JSON document on stdout, pretty, with a trailing newline.
-pub fn print_json(document: &serde_json::Value) {
-    println!(
+pub fn print_json(document: &serde_json::Value) -> std::io::Result<()> {
+    outln!(
         "{}",
         serde_json::to_string_pretty(document).expect("a JSON value serializes")
-    );
+    )
+}
+
+/// Whether the error, or any error under it, is a write to a pipe whose reader has gone. The
+/// Rust runtime ignores SIGPIPE, so instead of dying of the signal as a C program would, a
+/// closed stdout comes back as this error; like ripgrep, the CLIs then exit 0 without a word
+/// (`eventcat ... | head -1` is a normal way to use a command, not a failure).
+pub fn is_broken_pipe(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut next = Some(error);
+    while let Some(error) = next {
+        if error
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+        {
+            return true;
+        }
+        next = error.source();
+    }
+    false
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use super::output::{Output, print_json};
+use super::output::{Output, outln, print_json};
 use super::{Format, paths};
 
 /// Arguments of `eventcat schema`.
@@ -45,17 +45,17 @@ pub fn run(args: &SchemaArgs, output: &Output) -> super::Outcome {
             "check": args.check,
             "stale": stale,
             "written": written,
-        })),
+        }))?,
         Format::Human | Format::Github => {
             for path in &stale {
-                println!(
+                outln!(
                     "stale: {path}; run `eventcat schema --catalog {}`",
                     args.catalog.display()
-                );
+                )?;
             }
             if !output.quiet {
                 for path in &written {
-                    println!("wrote {path}");
+                    outln!("wrote {path}")?;
                 }
             }
         }

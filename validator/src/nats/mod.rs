@@ -239,7 +239,9 @@ pub fn run_consume(args: ConsumeArgs) -> Result<(), Box<dyn std::error::Error>> 
         };
         let stats =
             consume::consume(js, consumer, registry, route, options, shutdown_signal()).await?;
-        println!("{}", serde_json::to_string(&stats)?);
+        // Not println!: a closed stdout is an error for main to judge, not a panic.
+        let line = serde_json::to_string(&stats)?;
+        std::io::Write::write_all(&mut std::io::stdout().lock(), format!("{line}\n").as_bytes())?;
         Ok(())
     })
 }
@@ -293,7 +295,12 @@ pub fn run_publish(args: PublishArgs) -> Result<(), Box<dyn std::error::Error>> 
             args.msg_id_prefix.as_deref(),
         )
         .await?;
-        println!("{}", serde_json::to_string(&done)?);
+        // Not println!: a closed stdout is an error for main to judge, not a panic.
+        let line = serde_json::to_string(&done)?;
+        std::io::Write::write_all(
+            &mut std::io::stdout().lock(),
+            format!("{line}\n").as_bytes(),
+        )?;
         Ok(())
     })
 }
