@@ -512,10 +512,11 @@ fn new_scaffolds_an_event_that_lints_clean_and_generates() {
         .map(|f| f["rule"].as_str().unwrap())
         .collect();
     assert_eq!(rules, ["placeholder"; 4], "{document}");
+    let fmt = eventcat_in(root, &["fmt", "--check"], &[]);
     assert_eq!(
-        eventcat_in(root, &["fmt", "--check"], &[]).code,
-        1,
-        "the bundled catalog.yaml is not in fmt's layout"
+        fmt.code, 0,
+        "new writes in fmt's layout and keeps catalog.yaml in it: {}",
+        fmt.stdout
     );
     let generate = eventcat_in(root, &["generate"], &[]);
     assert_eq!(generate.code, 0, "{}{}", generate.stdout, generate.stderr);

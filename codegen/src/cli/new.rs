@@ -122,7 +122,15 @@ pub fn run(args: &NewArgs, output: &Output) -> super::Outcome {
         .map(|g| g.order.as_slice())
         .unwrap_or_default();
     let catalog_text = &loaded.source(*catalog_index).text;
-    let updated = append_to_order(catalog_text, order, name);
+    let updated = append_to_order(catalog_text, order, name).map(|updated| {
+        // A catalog.yaml in fmt's layout stays in it (a longer order may need block style);
+        // any other keeps every byte but the new entry.
+        let format = |text: &str| eventcat::fmt::format(text, eventcat::fmt::Kind::Catalog).ok();
+        match format(catalog_text) {
+            Some(formatted) if formatted == *catalog_text => format(&updated).unwrap_or(updated),
+            _ => updated,
+        }
+    });
 
     eventcat::generate::write_atomically(&file, scaffold(name, &group).as_bytes())?;
     if let Some(updated) = &updated {
@@ -155,9 +163,10 @@ pub fn run(args: &NewArgs, output: &Output) -> super::Outcome {
 }
 
 /// The new file: the modeline, version 1.0.0, and `TODO:` placeholders that lint's
-/// `placeholder` rule points at until they are replaced.
+/// `placeholder` rule points at until they are replaced; in fmt's layout, so `eventcat fmt
+/// --check` (run by CI) passes right after `new`.
 pub fn scaffold(name: &str, group: &str) -> String {
-    format!(
+    let text = format!(
         "# yaml-language-server: $schema=../../schema/event.schema.json
 name: {name}
 version: 1.0.0
@@ -171,7 +180,8 @@ properties:
 usage:
   - \"TODO: what the event is used for\"
 "
-    )
+    );
+    eventcat::fmt::format(&text, eventcat::fmt::Kind::Event).unwrap_or(text)
 }
 
 /// `catalog_text` with `name` added after the last entry of `order`, keeping everything else
