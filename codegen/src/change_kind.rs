@@ -161,7 +161,7 @@ pub struct KindInfo {
     pub strict: [Rule; 2],
     pub lenient: [Rule; 2],
     pub class: Class,
-    /// What the change means for our closed schemas, for the README and `--format json`.
+    /// What the change means for our closed schemas, for docs/compat.md and `--format json`.
     pub meaning: &'static str,
 }
 

@@ -21,7 +21,7 @@ pub enum Severity {
 macro_rules! rules {
     ($($variant:ident => $id:literal, $severity:ident, $summary:literal;)*) => {
         /// Every lint rule, with its stable id. The list is the documentation: `eventcat lint
-        /// --list-rules` prints it, and the README's table is checked against it by a test.
+        /// --list-rules` prints it, and the table in docs/lint.md is checked against it by a test.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
         pub enum Rule { $($variant,)* }
 

@@ -139,13 +139,14 @@ fn the_format_schema_accepts_every_catalog_file_shape() {
 }
 
 #[test]
-fn the_readme_documents_every_rule() {
-    let readme = std::fs::read_to_string(workspace().join("README.md")).unwrap();
+fn the_lint_page_documents_every_rule() {
+    let page = std::fs::read_to_string(workspace().join("docs/lint.md")).unwrap();
     for rule in eventcat::Rule::ALL {
-        let row = format!("| `{}` | ", rule.id());
+        let severity = serde_json::to_value(rule.severity()).unwrap();
+        let row = format!("| `{}` | {} | ", rule.id(), severity.as_str().unwrap());
         assert!(
-            readme.contains(&row),
-            "README.md has no row for rule `{rule}`"
+            page.contains(&row),
+            "docs/lint.md has no row for rule `{rule}` with its severity"
         );
     }
 }

@@ -1,4 +1,4 @@
-//! Generates the bundled catalog's types into OUT_DIR, as the README shows.
+//! Generates the bundled catalog's types into OUT_DIR, as docs/build-api.md shows.
 
 fn main() {
     let result = eventcat::builder::Builder::new("../../catalog")

@@ -1,5 +1,6 @@
-//! The README's example of the generated Rust types: `cargo run -p eventcat-e2e --example rust_types`.
-//! (`tests/tests/readme_example.rs` checks that the README shows this file's code.)
+//! The example of the generated Rust types in docs/rust-types.md: `cargo run -p eventcat-e2e
+//! --example rust_types`. (`tests/tests/readme_example.rs` checks that the page shows this file's
+//! code.)
 
 use auterity_events::*;
 

@@ -1,19 +1,26 @@
-//! The README's section on the Rust types shows `tests/examples/rust_types.rs` as it is, so its
-//! example compiles and runs (`cargo run -p eventcat-e2e --example rust_types`).
+//! The Rust examples of the README and of docs/rust-types.md show the files in `tests/examples/`
+//! as they are, so what a reader copies compiles (`cargo test` builds every example) and runs
+//! (`cargo run -p eventcat-e2e --example quick_types`, `--example rust_types`).
 
 use std::path::Path;
 
 #[test]
-fn the_readme_shows_the_example_that_runs() {
+fn the_pages_show_the_examples_that_run() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
-    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
-    let example = std::fs::read_to_string(root.join("tests/examples/rust_types.rs")).unwrap();
-    let code = example
-        .split_once("use auterity_events::*;")
-        .map(|(_, rest)| format!("use auterity_events::*;{rest}"))
-        .unwrap();
-    assert!(
-        readme.contains(&code),
-        "README.md must show tests/examples/rust_types.rs from `use auterity_events::*;` on"
-    );
+    // (page, example)
+    for (page, example) in [
+        ("README.md", "tests/examples/quick_types.rs"),
+        ("docs/rust-types.md", "tests/examples/rust_types.rs"),
+    ] {
+        let text = std::fs::read_to_string(root.join(page)).unwrap();
+        let source = std::fs::read_to_string(root.join(example)).unwrap();
+        let code = source
+            .split_once("use auterity_events::*;")
+            .map(|(_, rest)| format!("```rust\nuse auterity_events::*;{rest}```"))
+            .unwrap();
+        assert!(
+            text.contains(&code),
+            "{page} must show {example} from `use auterity_events::*;` on, in a ```rust block"
+        );
+    }
 }

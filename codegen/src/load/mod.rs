@@ -259,7 +259,7 @@ fn yaml_finding(file: &str, error: &serde_saphyr::Error) -> Finding {
     };
     let mut finding = Finding::new(rule, file, pos, message);
     if rule == Rule::UnknownKey {
-        finding = finding.with_help("check the spelling; the keys the format allows are listed in the README (catalog format) and in the JSON Schema the modeline names");
+        finding = finding.with_help("check the spelling; the keys the format allows are listed in docs/catalog-format.md and in the JSON Schema the modeline names");
     }
     finding
 }
