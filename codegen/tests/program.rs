@@ -524,3 +524,75 @@ fn schemas_with_other_keywords_take_the_tree_path() {
         assert_eq!(registry.validate_str(text), registry.validate_tree(text));
     }
 }
+
+/// The engine guesses a payload's schema from the first `"event_name":"…"` and `"version":"…"`
+/// in its text and confirms the guess while it runs. Payloads built to mislead the guess (the
+/// keys nested before the envelope's, escaped, spaced, out of order, twice, of another type)
+/// still get the tree path's verdict.
+#[test]
+fn misleading_envelopes_agree() {
+    let subject = &subjects()[0];
+    let mut sampler = Sampler::new(&subject.catalog, 5);
+    let mut checked = 0;
+    let mut valid = 0;
+    for _ in 0..60 {
+        let sample = sampler.sample(0.0).unwrap();
+        let payload: Value = serde_json::from_str(&sample.line).unwrap();
+        let Value::Object(envelope) = &payload else {
+            panic!("{}", sample.line)
+        };
+        let other = json!("user.login");
+        let mut variants: Vec<String> = Vec::new();
+        // The keys first inside a nested object, with another event's values.
+        let mut nested = serde_json::Map::new();
+        nested.insert(
+            "properties".into(),
+            json!({ "event_name": other, "version": "9.9.9" }),
+        );
+        for (k, v) in envelope {
+            if k != "properties" {
+                nested.insert(k.clone(), v.clone());
+            }
+        }
+        variants.push(Value::Object(nested).to_string());
+        // Reordered: properties (with the misleading keys in it) first.
+        let mut reordered = serde_json::Map::new();
+        let mut properties = envelope["properties"].clone();
+        if let Value::Object(p) = &mut properties {
+            p.insert("event_name".into(), other.clone());
+        }
+        reordered.insert("properties".into(), properties);
+        for (k, v) in envelope {
+            if k != "properties" {
+                reordered.insert(k.clone(), v.clone());
+            }
+        }
+        variants.push(Value::Object(reordered).to_string());
+        let text = payload.to_string();
+        let name = envelope["event_name"].as_str().unwrap();
+        // Escaped, spaced, doubled, of another type, missing.
+        variants.push(text.replacen("\"event_name\":", "\"event\\u005fname\":", 1));
+        variants.push(text.replacen(
+            &format!("\"event_name\":\"{name}\""),
+            &format!("\"event_name\":\"{}\"", name.replacen('.', "\\u002e", 1)),
+            1,
+        ));
+        variants.push(text.replacen("\"version\":", "\"version\" : ", 1));
+        variants.push(text.replacen("\"version\":", "\"version\":\"1.0.0\",\"version\":", 1));
+        variants.push(text.replacen(
+            &format!("\"event_name\":\"{name}\""),
+            "\"event_name\":[\"user.login\"]",
+            1,
+        ));
+        variants.push(text.replacen("\"version\":", "\"versions\":", 1));
+        variants.push(format!("[{text}]"));
+        variants.push(format!("{text} {text}"));
+        for variant in &variants {
+            if matches!(agree(&subject.registry, variant), Quick::Valid(_)) {
+                valid += 1;
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked >= 600 && valid > 60, "{checked} {valid}");
+}

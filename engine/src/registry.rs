@@ -9,6 +9,8 @@ use jsonschema::{ValidationError, Validator};
 use serde_json::Value;
 
 use super::parse::{self, ParseError, push_segment};
+use std::sync::LazyLock;
+
 use super::program::{self, Outcome, PrivacyPath, Program};
 use super::verdict::{Invalid, PayloadError, Verdict, one_of, rules, shorten, show, typed};
 use crate::privacy::{ANONYMIZED_IPV4_PATTERN, HASHED_PATTERN, PrivacyKind, RULE_ENVIRONMENT};
@@ -261,6 +263,23 @@ impl Registry {
     /// The one-pass verdict alone: what the program says, before any tree is built. For the
     /// differential tests and fuzzing, which hold it equal to [`Registry::validate_tree`].
     pub fn quick(&self, text: &str) -> Quick {
+        // First a guess at the envelope, which the run confirms; reading the envelope properly
+        // costs a second pass over the values before `version`.
+        static FINDER: LazyLock<program::EnvelopeFinder> =
+            LazyLock::new(|| program::EnvelopeFinder::new(EVENT_NAME_KEY, VERSION_KEY));
+        if let Some((event, version)) = program::guess_envelope(text, &FINDER) {
+            if let Some(id) = self.lookup(event, version) {
+                if let Ok(program) = &self.schema(id).program {
+                    let guessed = [(EVENT_NAME_KEY, event), (VERSION_KEY, version)];
+                    match program.run_guessed(text, guessed) {
+                        Some(Outcome::Valid) => return Quick::Valid(id),
+                        Some(Outcome::Invalid) => return Quick::Invalid,
+                        Some(Outcome::Undecided) => return Quick::Undecided,
+                        None => {}
+                    }
+                }
+            }
+        }
         let Some((event, version)) = program::envelope(text, EVENT_NAME_KEY, VERSION_KEY) else {
             return Quick::Undecided;
         };

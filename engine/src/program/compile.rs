@@ -82,11 +82,17 @@ pub(super) struct State {
     pub(super) nodes: Vec<Node>,
     /// Sorted by key, for binary search with borrowed keys.
     pub(super) keys: Vec<KeyEdge>,
+    /// The key a payload most likely starts this object with (its first in the schema's
+    /// `properties` order), an index of `keys`; `u32::MAX` when there are none.
+    pub(super) first_key: u32,
     /// Nodes that refuse keys they do not list (`additionalProperties: false`).
     pub(super) closed: u64,
     pub(super) items: Option<Edge>,
     /// The privacy form string values here must have.
     pub(super) privacy: Option<PrivacyKind>,
+    /// Whether any node here combines others (`anyOf`, `allOf`, `oneOf`, `not`, `if`): when
+    /// none does, a value's bits need no settling.
+    pub(super) combines: bool,
 }
 
 #[derive(Debug)]
@@ -95,6 +101,10 @@ pub(super) struct KeyEdge {
     pub(super) edge: Edge,
     /// The closed nodes that do not list this key.
     pub(super) refused_by: u64,
+    /// The key that follows this one in the schema's `properties` order (an index of the
+    /// place's `keys`; `u32::MAX` after the last): payloads written from the catalog's types
+    /// list their keys in that order, so the reader tries it before searching.
+    pub(super) follows: u32,
 }
 
 /// Where a value goes and which nodes of this place fail when a node there fails.
@@ -249,6 +259,12 @@ impl Compiler<'_> {
                 }
             }
         }
+        let mut in_order: Vec<&str> = Vec::with_capacity(names.len());
+        for name in &names {
+            if !in_order.contains(name) {
+                in_order.push(name);
+            }
+        }
         names.sort_unstable();
         names.dedup();
         if names.len() > MAX_WIDTH || nodes.len() > MAX_WIDTH {
@@ -284,8 +300,14 @@ impl Compiler<'_> {
                 key: (*name).into(),
                 edge: Edge { state, links },
                 refused_by,
+                follows: u32::MAX,
             });
         }
+        let sorted_index = |name: &str| names.binary_search(&name).map_or(u32::MAX, |i| i as u32);
+        for pair in in_order.windows(2) {
+            keys[sorted_index(pair[0]) as usize].follows = sorted_index(pair[1]);
+        }
+        let first_key = in_order.first().map_or(u32::MAX, |name| sorted_index(name));
         for (node, schema) in &mut nodes {
             if let Some(Value::Array(required)) = schema.get("required") {
                 for name in required.iter().filter_map(Value::as_str) {
@@ -308,9 +330,18 @@ impl Compiler<'_> {
             path.pop();
             Some(Edge { state, links })
         };
+        let combines = nodes.iter().any(|(node, _)| {
+            !node.any_of.is_empty()
+                || !node.all_of.is_empty()
+                || !node.one_of.is_empty()
+                || node.not.is_some()
+                || node.condition.is_some()
+        });
         let state = State {
+            combines,
             nodes: nodes.into_iter().map(|(node, _)| node).collect(),
             keys,
+            first_key,
             closed,
             items,
             privacy,

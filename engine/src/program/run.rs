@@ -1,19 +1,27 @@
-//! Running a program: `serde_json`'s deserializer drives one [`DeserializeSeed`] per value,
-//! which checks the value against its place's nodes as it is read. No tree is built: strings
-//! and keys are borrowed from the text (or from `serde_json`'s scratch buffer when escaped),
-//! keys are matched against the place's sorted key table, and each value answers with a bit
-//! mask of the nodes it satisfies.
+//! Running a program: a reader made for it walks the JSON text once and checks each value
+//! against its place's nodes as it is read. No tree is built and nothing is allocated on the
+//! valid path: strings and keys are borrowed from the text (an escaped one is decoded by
+//! `serde_json` itself into a reused buffer), keys are matched against the place's sorted key
+//! table, and each value answers with a bit mask of the nodes it satisfies.
+//!
+//! Why not `serde_json`'s deserializer, as the first version did: its visitor calls cost about
+//! three times a syntax-only pass (BENCHMARKS.md), and a payload's text is mostly short strings
+//! this reader skips eight bytes at a time. The reader never *accepts* what `serde_json`
+//! refuses: the grammar is JSON's (RFC 8259) with `serde_json`'s choices (whitespace ` \t\n\r`,
+//! nesting up to 127, no trailing commas, control characters refused in strings), and whatever
+//! is costly to get exactly right — escapes, and numbers other than plain integers — is handed
+//! to `serde_json` on just that token. A syntax error makes the run `Invalid`, and the tree
+//! path (the same `serde_json`) then reports it, so a reader stricter than `serde_json` could
+//! only cost time, never a wrong verdict. The differential tests and the `engines_agree` fuzz
+//! target hold the two engines equal.
 //!
 //! Duplicate keys: a known key is one bit in a mask; other keys (free-form objects) are kept
 //! borrowed, with a hash, on the stack (a `Vec` past 8), and an escaped key whose hash matches
-//! another makes the run undecided rather than guess. Depth: `serde_json`'s recursion limit
-//! applies exactly as on the tree path, which reads with the same deserializer.
+//! another makes the run undecided rather than guess.
 
-use std::cell::Cell;
+use std::borrow::Cow;
 use std::collections::HashMap;
-use std::fmt;
 
-use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::Number;
 
 use super::compile::{
@@ -31,56 +39,74 @@ pub enum Outcome {
     Undecided,
 }
 
-#[derive(Debug, Default)]
-struct Run {
-    /// Set when the payload is invalid whatever the schema's nodes say (a duplicate key, a
-    /// privacy form), or when the run cannot decide.
-    invalid: Cell<bool>,
-    undecided: Cell<bool>,
-}
+/// Why a run stopped early: the payload is invalid whatever else it holds (a syntax error, a
+/// duplicate key, a broken privacy form). The tree path says which.
+#[derive(Debug)]
+struct Stop;
 
-/// Stops the parse: the verdict is already known (a duplicate key or a broken privacy form).
-/// Invalid payloads only, so the message's allocation is not on the valid path.
-fn stop<E: de::Error>(run: &Run) -> E {
-    run.invalid.set(true);
-    E::custom("invalid")
-}
+type Step<T> = Result<T, Stop>;
+
+/// `serde_json`'s nesting limit: its `remaining_depth` starts at 128 and an array or object
+/// that brings it to 0 is an error, so 127 levels are accepted.
+const DEPTH: u8 = 128;
 
 impl Program {
     /// Runs the program on one JSON text.
     pub fn run(&self, text: &str) -> Outcome {
-        let run = Run::default();
-        let mut deserializer = serde_json::Deserializer::from_str(text);
-        let seed = ValueSeed {
+        self.run_with(Reader::new(text))
+    }
+
+    /// Runs the program on a payload whose envelope was only guessed ([`guess_envelope`]):
+    /// `None` unless the run saw the top-level `event_name` and `version` tokens equal to the
+    /// guess (then the verdict is this schema's to give), or stopped for a reason no schema
+    /// changes (syntax, a duplicate key, nesting).
+    pub fn run_guessed(&self, text: &str, envelope: [(&str, &str); 2]) -> Option<Outcome> {
+        let mut reader = Reader::new(text);
+        reader.expect = Some(envelope);
+        let outcome = self.run_with_reader(&mut reader);
+        let confirmed = reader.confirmed == 0b11;
+        match outcome {
+            _ if confirmed => Some(outcome),
+            Outcome::Invalid if reader.stopped_by_syntax => Some(outcome),
+            _ => None,
+        }
+    }
+
+    fn run_with(&self, mut reader: Reader<'_, '_>) -> Outcome {
+        self.run_with_reader(&mut reader)
+    }
+
+    fn run_with_reader(&self, reader: &mut Reader<'_, '_>) -> Outcome {
+        let place = Place {
             program: self,
             state: &self.states[self.root as usize],
-            run: &run,
         };
-        let result = seed
-            .deserialize(&mut deserializer)
-            .and_then(|bits| deserializer.end().map(|()| bits));
+        let result = reader.value(place).and_then(|bits| {
+            reader.skip_space();
+            if reader.at_end() { Ok(bits) } else { Err(Stop) }
+        });
         match result {
-            // A syntax error or nesting past the limit: the tree path's parser, the same
-            // deserializer, fails on the same text.
-            Err(_) => Outcome::Invalid,
-            Ok(_) if run.invalid.get() => Outcome::Invalid,
+            Err(Stop) => {
+                reader.stopped_by_syntax = !reader.stopped_by_schema;
+                Outcome::Invalid
+            }
             Ok(bits) if bits & 1 == 0 => Outcome::Invalid,
-            Ok(_) if run.undecided.get() => Outcome::Undecided,
+            Ok(_) if reader.undecided => Outcome::Undecided,
             Ok(_) => Outcome::Valid,
         }
     }
 }
 
+/// A place of the program: the checks a value read there must pass.
 #[derive(Clone, Copy)]
-struct ValueSeed<'p> {
+struct Place<'p> {
     program: &'p Program,
     state: &'p State,
-    run: &'p Run,
 }
 
-impl<'p> ValueSeed<'p> {
-    fn at(self, state: u32) -> ValueSeed<'p> {
-        ValueSeed {
+impl<'p> Place<'p> {
+    fn at(self, state: u32) -> Place<'p> {
+        Place {
             state: &self.program.states[state as usize],
             ..self
         }
@@ -98,29 +124,31 @@ impl<'p> ValueSeed<'p> {
         mask
     }
 
-    fn number(&self, number: Number) -> u64 {
+    fn number(&self, number: &Number) -> u64 {
         if self.state.nodes.is_empty() {
             return 0;
         }
-        let bits = if is_integer(&number) {
+        let bits = if is_integer(number) {
             NUMBER | INTEGER
         } else {
             NUMBER
         };
         let mut mask = self.typed(bits);
         for (index, node) in self.state.nodes.iter().enumerate() {
-            if mask & (1 << index) != 0 && node.limits.as_ref().is_some_and(|c| !c.number(&number))
-            {
+            if mask & (1 << index) != 0 && node.limits.as_ref().is_some_and(|c| !c.number(number)) {
                 mask &= !(1 << index);
             }
         }
         self.settle(mask)
     }
 
-    fn string<E: de::Error>(&self, text: &str) -> Result<u64, E> {
+    /// The string `text`'s bits; `Err` when it breaks its place's privacy form, which makes
+    /// the payload invalid (`schema_stop` is then set: the stop depends on the schema).
+    fn string(&self, text: &str, schema_stop: &mut bool) -> Step<u64> {
         if let Some(kind) = self.state.privacy {
             if kind.check(text).is_err() {
-                return Err(stop(self.run));
+                *schema_stop = true;
+                return Err(Stop);
             }
         }
         if self.state.nodes.is_empty() {
@@ -139,13 +167,10 @@ impl<'p> ValueSeed<'p> {
             {
                 continue;
             }
-            if node.min_length.is_some() || node.max_length.is_some() {
-                let chars = *length.get_or_insert_with(|| text.chars().count() as u64);
-                if node.min_length.is_some_and(|min| chars < min)
-                    || node.max_length.is_some_and(|max| chars > max)
-                {
-                    continue;
-                }
+            if (node.min_length.is_some() || node.max_length.is_some())
+                && !within(text, node.min_length, node.max_length, &mut length)
+            {
+                continue;
             }
             if node.text.as_ref().is_some_and(|check| !check.string(text)) {
                 continue;
@@ -157,6 +182,9 @@ impl<'p> ValueSeed<'p> {
 
     /// Applies each node's combinators (its subschemas come after it, so from last to first).
     fn settle(&self, mut bits: u64) -> u64 {
+        if !self.state.combines {
+            return bits;
+        }
         let holds = |bits: u64, index: u8| bits & (1 << index) != 0;
         for (index, node) in self.state.nodes.iter().enumerate().rev() {
             if !holds(bits, index as u8) {
@@ -180,164 +208,420 @@ impl<'p> ValueSeed<'p> {
         }
         bits
     }
-}
 
-impl<'de> DeserializeSeed<'de> for ValueSeed<'_> {
-    type Value = u64;
-
-    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<u64, D::Error> {
-        deserializer.deserialize_any(self)
+    /// The index of `key` in this place's key table: first the key `guess` and the two that
+    /// follow it in the schema's order (a payload skips optional keys), then a binary search.
+    fn find(&self, guess: u32, key: &str) -> Option<usize> {
+        let keys = &self.state.keys;
+        let mut at = guess;
+        for _ in 0..3 {
+            let Some(edge) = keys.get(at as usize) else {
+                break;
+            };
+            if edge.key.len() == key.len() && edge.key.as_bytes() == key.as_bytes() {
+                return Some(at as usize);
+            }
+            at = edge.follows;
+        }
+        keys.binary_search_by(|edge| (*edge.key).cmp(key)).ok()
     }
 }
 
-impl<'de> Visitor<'de> for ValueSeed<'_> {
-    type Value = u64;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("any JSON value")
+/// Whether `text` has between `min` and `max` code points. A code point is one to four bytes,
+/// so the byte length often settles it without counting (`minLength: 1` always does); the
+/// count, when needed, is kept in `counted` for the place's other nodes.
+fn within(text: &str, min: Option<u64>, max: Option<u64>, counted: &mut Option<u64>) -> bool {
+    let bytes = text.len() as u64;
+    let surely_min = min.is_none_or(|min| bytes.div_ceil(4) >= min);
+    let surely_max = max.is_none_or(|max| bytes <= max);
+    if surely_min && surely_max {
+        return true;
     }
-
-    fn visit_bool<E>(self, _: bool) -> Result<u64, E> {
-        Ok(self.settle(self.typed(BOOLEAN)))
+    if min.is_some_and(|min| bytes < min) {
+        return false;
     }
+    let chars = *counted.get_or_insert_with(|| text.chars().count() as u64);
+    min.is_none_or(|min| chars >= min) && max.is_none_or(|max| chars <= max)
+}
 
-    fn visit_unit<E>(self) -> Result<u64, E> {
-        Ok(self.settle(self.typed(NULL)))
-    }
+/// A string token: borrowed from the text, or decoded (it had escapes) into the reader's
+/// buffer.
+enum Text<'t> {
+    Borrowed(&'t str),
+    Decoded,
+}
 
-    fn visit_none<E>(self) -> Result<u64, E> {
-        Ok(self.settle(self.typed(NULL)))
-    }
+/// The JSON reader: a position in the text and the nesting left.
+struct Reader<'t, 'e> {
+    text: &'t str,
+    bytes: &'t [u8],
+    at: usize,
+    depth: u8,
+    /// The last escaped string, decoded.
+    decoded: String,
+    undecided: bool,
+    /// A guessed envelope to confirm: (key, value) for `event_name` and `version`.
+    expect: Option<[(&'e str, &'e str); 2]>,
+    /// Bit `i` set when the top-level key `expect[i].0` had exactly the string `expect[i].1`.
+    confirmed: u8,
+    /// Why the run stopped: a privacy form (which depends on the schema) or anything else.
+    stopped_by_schema: bool,
+    stopped_by_syntax: bool,
+}
 
-    fn visit_u64<E>(self, value: u64) -> Result<u64, E> {
-        Ok(self.number(Number::from(value)))
-    }
-
-    fn visit_i64<E>(self, value: i64) -> Result<u64, E> {
-        Ok(self.number(Number::from(value)))
-    }
-
-    fn visit_f64<E>(self, value: f64) -> Result<u64, E> {
-        // The tree makes a non-finite float `null` (JSON text cannot spell one).
-        match Number::from_f64(value) {
-            Some(number) => Ok(self.number(number)),
-            None => Ok(self.settle(self.typed(NULL))),
+impl<'t> Reader<'t, '_> {
+    fn new(text: &'t str) -> Self {
+        Reader {
+            text,
+            bytes: text.as_bytes(),
+            at: 0,
+            depth: DEPTH,
+            decoded: String::new(),
+            undecided: false,
+            expect: None,
+            confirmed: 0,
+            stopped_by_schema: false,
+            stopped_by_syntax: false,
         }
     }
 
-    fn visit_str<E: de::Error>(self, value: &str) -> Result<u64, E> {
-        self.string(value)
+    /// At the top level, with a guessed envelope: which of its keys `key` is.
+    fn expected(&self, key: &str) -> Option<usize> {
+        let expect = self.expect.as_ref()?;
+        if self.depth != DEPTH - 1 {
+            return None;
+        }
+        expect.iter().position(|(name, _)| *name == key)
     }
 
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<u64, A::Error> {
-        let mut local = self.typed(ARRAY);
-        match &self.state.items {
-            Some(edge) => {
-                let child = self.at(edge.state);
-                while let Some(bits) = seq.next_element_seed(child)? {
-                    for &(c, p) in &edge.links {
-                        if bits & (1 << c) == 0 {
-                            local &= !(1 << p);
-                        }
-                    }
+    /// Whether the token just read (from `start`) is the string `value`, unescaped.
+    fn token_is(&self, start: usize, value: &str) -> bool {
+        let token = &self.bytes[start..self.at];
+        token.len() == value.len() + 2
+            && token[0] == b'"'
+            && token[token.len() - 1] == b'"'
+            && &token[1..token.len() - 1] == value.as_bytes()
+    }
+
+    fn at_end(&self) -> bool {
+        self.at == self.bytes.len()
+    }
+
+    fn peek(&self) -> Option<u8> {
+        self.bytes.get(self.at).copied()
+    }
+
+    fn skip_space(&mut self) {
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
+            self.at += 1;
+        }
+    }
+
+    /// The next byte that is not whitespace, consumed.
+    fn next_token(&mut self) -> Step<u8> {
+        self.skip_space();
+        let byte = self.peek().ok_or(Stop)?;
+        self.at += 1;
+        Ok(byte)
+    }
+
+    fn literal(&mut self, rest: &[u8]) -> Step<()> {
+        if self.bytes[self.at..].starts_with(rest) {
+            self.at += rest.len();
+            Ok(())
+        } else {
+            Err(Stop)
+        }
+    }
+
+    /// One value at `place`, the bits of the nodes it satisfies.
+    fn value(&mut self, place: Place<'_>) -> Step<u64> {
+        match self.next_token()? {
+            b'"' => match self.string()? {
+                Text::Borrowed(text) => place.string(text, &mut self.stopped_by_schema),
+                Text::Decoded => place.string(&self.decoded, &mut self.stopped_by_schema),
+            },
+            b'{' => self.object(place),
+            b'[' => self.array(place),
+            b't' => {
+                self.literal(b"rue")?;
+                Ok(place.settle(place.typed(BOOLEAN)))
+            }
+            b'f' => {
+                self.literal(b"alse")?;
+                Ok(place.settle(place.typed(BOOLEAN)))
+            }
+            b'n' => {
+                self.literal(b"ull")?;
+                Ok(place.settle(place.typed(NULL)))
+            }
+            b'-' | b'0'..=b'9' => {
+                self.at -= 1;
+                let number = self.number()?;
+                Ok(place.number(&number))
+            }
+            _ => Err(Stop),
+        }
+    }
+
+    /// A number token (the reader at its first byte), with `serde_json`'s value for it: plain
+    /// integers are read here, anything else (fractions, exponents, integers past 64 bits) by
+    /// `serde_json` on the token alone, which also refuses what it cannot represent.
+    fn number(&mut self) -> Step<Number> {
+        let start = self.at;
+        let negative = self.peek() == Some(b'-');
+        if negative {
+            self.at += 1;
+        }
+        let digits = self.at;
+        match self.peek() {
+            Some(b'0') => self.at += 1,
+            Some(b'1'..=b'9') => self.skip_digits(),
+            _ => return Err(Stop),
+        }
+        let integer = &self.bytes[digits..self.at];
+        let mut plain = true;
+        if self.peek() == Some(b'.') {
+            plain = false;
+            self.at += 1;
+            if !matches!(self.peek(), Some(b'0'..=b'9')) {
+                return Err(Stop);
+            }
+            self.skip_digits();
+        }
+        if let Some(b'e' | b'E') = self.peek() {
+            plain = false;
+            self.at += 1;
+            if let Some(b'+' | b'-') = self.peek() {
+                self.at += 1;
+            }
+            if !matches!(self.peek(), Some(b'0'..=b'9')) {
+                return Err(Stop);
+            }
+            self.skip_digits();
+        }
+        if plain && integer.len() <= 19 {
+            let magnitude = integer.iter().try_fold(0u64, |n, &d| {
+                n.checked_mul(10)?.checked_add(u64::from(d - b'0'))
+            });
+            if let Some(magnitude) = magnitude {
+                if !negative {
+                    return Ok(Number::from(magnitude));
+                }
+                // serde_json: `-0` and magnitudes past i64 are floats.
+                let value = (magnitude as i64).wrapping_neg();
+                if value < 0 {
+                    return Ok(Number::from(value));
                 }
             }
-            None => {
-                let child = self.at(ANYTHING);
-                while seq.next_element_seed(child)?.is_some() {}
-            }
         }
-        Ok(self.settle(local))
+        serde_json::from_str(&self.text[start..self.at]).map_err(|_| Stop)
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<u64, A::Error> {
-        let state = self.state;
-        let mut local = self.typed(OBJECT);
+    fn skip_digits(&mut self) {
+        while let Some(b'0'..=b'9') = self.peek() {
+            self.at += 1;
+        }
+    }
+
+    /// A string token, the reader just past its opening quote.
+    fn string(&mut self) -> Step<Text<'t>> {
+        let start = self.at;
+        let mut escaped = false;
+        loop {
+            self.at = skip_plain(self.bytes, self.at);
+            match self.peek() {
+                Some(b'"') => break,
+                Some(b'\\') => {
+                    escaped = true;
+                    // The escaped byte cannot end the string; `serde_json` checks the escape.
+                    self.at += 2;
+                }
+                // A control character, or the end of the text.
+                _ => return Err(Stop),
+            }
+        }
+        self.at += 1;
+        if !escaped {
+            return Ok(Text::Borrowed(&self.text[start..self.at - 1]));
+        }
+        let token = self.text.get(start - 1..self.at).ok_or(Stop)?;
+        let mut deserializer = serde_json::Deserializer::from_str(token);
+        let decoded: Cow<'_, str> =
+            serde::Deserialize::deserialize(&mut deserializer).map_err(|_| Stop)?;
+        self.decoded.clear();
+        self.decoded.push_str(&decoded);
+        Ok(Text::Decoded)
+    }
+
+    fn enter(&mut self) -> Step<()> {
+        self.depth -= 1;
+        if self.depth == 0 { Err(Stop) } else { Ok(()) }
+    }
+
+    fn array(&mut self, place: Place<'_>) -> Step<u64> {
+        self.enter()?;
+        let mut local = place.typed(ARRAY);
+        let (child, links): (Place<'_>, &[(u8, u8)]) = match &place.state.items {
+            Some(edge) => (place.at(edge.state), &edge.links),
+            None => (place.at(ANYTHING), &[]),
+        };
+        self.skip_space();
+        if self.peek() == Some(b']') {
+            self.at += 1;
+        } else {
+            loop {
+                let bits = self.value(child)?;
+                for &(c, p) in links {
+                    if bits & (1 << c) == 0 {
+                        local &= !(1 << p);
+                    }
+                }
+                match self.next_token()? {
+                    b',' => {}
+                    b']' => break,
+                    _ => return Err(Stop),
+                }
+            }
+        }
+        self.depth += 1;
+        Ok(place.settle(local))
+    }
+
+    fn object(&mut self, place: Place<'_>) -> Step<u64> {
+        self.enter()?;
+        let state = place.state;
+        let mut local = place.typed(OBJECT);
         let mut seen = 0u64;
         let mut others = OtherKeys::default();
-        while let Some(key) = map.next_key_seed(KeySeed { state })? {
-            match key {
-                Key::Known(index) => {
-                    if seen & (1 << index) != 0 {
-                        return Err(stop(self.run));
-                    }
-                    seen |= 1 << index;
-                    let key = &state.keys[index];
-                    let bits = map.next_value_seed(self.at(key.edge.state))?;
-                    for &(c, p) in &key.edge.links {
-                        if bits & (1 << c) == 0 {
-                            local &= !(1 << p);
-                        }
-                    }
-                    local &= !key.refused_by;
+        let mut guess = state.first_key;
+        self.skip_space();
+        if self.peek() == Some(b'}') {
+            self.at += 1;
+        } else {
+            loop {
+                if self.next_token()? != b'"' {
+                    return Err(Stop);
                 }
-                Key::Other(hash, text) => {
-                    match others.insert(hash, text) {
-                        Seen::New => {}
-                        Seen::Duplicate => return Err(stop(self.run)),
-                        Seen::Maybe => self.run.undecided.set(true),
+                let (key, expected) = match self.string()? {
+                    Text::Borrowed(key) => (
+                        match place.find(guess, key) {
+                            Some(index) => Key::Known(index),
+                            None => Key::Other(hash(key), Some(key)),
+                        },
+                        self.expected(key),
+                    ),
+                    Text::Decoded => (
+                        match place.find(guess, &self.decoded) {
+                            Some(index) => Key::Known(index),
+                            None => Key::Other(hash(&self.decoded), None),
+                        },
+                        // An escaped envelope key: not what a guess is made from.
+                        None,
+                    ),
+                };
+                if self.next_token()? != b':' {
+                    return Err(Stop);
+                }
+                self.skip_space();
+                let value_start = self.at;
+                match key {
+                    Key::Known(index) => {
+                        if seen & (1 << index) != 0 {
+                            return Err(Stop);
+                        }
+                        seen |= 1 << index;
+                        let key = &state.keys[index];
+                        guess = key.follows;
+                        let bits = self.value(place.at(key.edge.state))?;
+                        for &(c, p) in &key.edge.links {
+                            if bits & (1 << c) == 0 {
+                                local &= !(1 << p);
+                            }
+                        }
+                        local &= !key.refused_by;
                     }
-                    map.next_value_seed(self.at(ANYTHING))?;
-                    local &= !state.closed;
+                    Key::Other(hash, text) => {
+                        match others.insert(hash, text) {
+                            Seen::New => {}
+                            Seen::Duplicate => return Err(Stop),
+                            Seen::Maybe => self.undecided = true,
+                        }
+                        self.value(place.at(ANYTHING))?;
+                        local &= !state.closed;
+                    }
+                }
+                if let (Some(i), Some(expect)) = (expected, self.expect) {
+                    if self.token_is(value_start, expect[i].1) {
+                        self.confirmed |= 1 << i;
+                    }
+                }
+                match self.next_token()? {
+                    b',' => {}
+                    b'}' => break,
+                    _ => return Err(Stop),
                 }
             }
         }
+        self.depth += 1;
         for (index, node) in state.nodes.iter().enumerate() {
             if node.required & seen != node.required {
                 local &= !(1 << index);
             }
         }
-        Ok(self.settle(local))
+        Ok(place.settle(local))
     }
 }
 
-enum Key<'de> {
+/// The position of the first byte at or after `at` that ends a string's plain run: a quote, a
+/// backslash or a control character (or the end). Eight bytes at a time: most of a payload's
+/// text is strings.
+fn skip_plain(bytes: &[u8], mut at: usize) -> usize {
+    while let Some(chunk) = bytes.get(at..at + 16) {
+        let (low, high) = chunk.split_at(8);
+        let low = stops(u64::from_le_bytes(low.try_into().expect("eight bytes")));
+        let high = stops(u64::from_le_bytes(high.try_into().expect("eight bytes")));
+        if low != 0 {
+            return at + (low.trailing_zeros() / 8) as usize;
+        }
+        if high != 0 {
+            return at + 8 + (high.trailing_zeros() / 8) as usize;
+        }
+        at += 16;
+    }
+    while let Some(chunk) = bytes.get(at..at + 8) {
+        let stop = stops(u64::from_le_bytes(chunk.try_into().expect("eight bytes")));
+        if stop != 0 {
+            return at + (stop.trailing_zeros() / 8) as usize;
+        }
+        at += 8;
+    }
+    while let Some(&byte) = bytes.get(at) {
+        if byte == b'"' || byte == b'\\' || byte < 0x20 {
+            break;
+        }
+        at += 1;
+    }
+    at
+}
+
+/// The high bit of each byte of `word` that is `"`, `\` or below 0x20 — exactly for the lowest
+/// such byte (borrows only run towards higher bytes, so bits above it may be false).
+fn stops(word: u64) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let quote = word ^ (ONES * u64::from(b'"'));
+    let backslash = word ^ (ONES * u64::from(b'\\'));
+    ((quote.wrapping_sub(ONES) & !quote)
+        | (backslash.wrapping_sub(ONES) & !backslash)
+        | (word.wrapping_sub(ONES * 0x20) & !word))
+        & HIGH
+}
+
+enum Key<'t> {
     Known(usize),
     /// A key no node names: its hash, and the key itself when borrowed from the text.
-    Other(u64, Option<&'de str>),
-}
-
-struct KeySeed<'p> {
-    state: &'p State,
-}
-
-impl KeySeed<'_> {
-    fn find(&self, key: &str) -> Option<usize> {
-        self.state
-            .keys
-            .binary_search_by(|edge| (*edge.key).cmp(key))
-            .ok()
-    }
-}
-
-impl<'de> DeserializeSeed<'de> for KeySeed<'_> {
-    type Value = Key<'de>;
-
-    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<Key<'de>, D::Error> {
-        deserializer.deserialize_str(self)
-    }
-}
-
-impl<'de> Visitor<'de> for KeySeed<'_> {
-    type Value = Key<'de>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("an object key")
-    }
-
-    fn visit_borrowed_str<E>(self, key: &'de str) -> Result<Key<'de>, E> {
-        Ok(match self.find(key) {
-            Some(index) => Key::Known(index),
-            None => Key::Other(hash(key), Some(key)),
-        })
-    }
-
-    fn visit_str<E>(self, key: &str) -> Result<Key<'de>, E> {
-        Ok(match self.find(key) {
-            Some(index) => Key::Known(index),
-            None => Key::Other(hash(key), None),
-        })
-    }
+    Other(u64, Option<&'t str>),
 }
 
 /// FNV-1a: keys are short, and a collision only costs a look at the text.
@@ -357,14 +641,14 @@ enum Seen {
 /// The keys of one object that no node names, for the duplicate check: the first 8 on the
 /// stack, the rest in a map by hash (an object of 50,000 free-form keys stays linear).
 #[derive(Default)]
-struct OtherKeys<'de> {
-    inline: [(u64, Option<&'de str>); 8],
+struct OtherKeys<'t> {
+    inline: [(u64, Option<&'t str>); 8],
     len: usize,
-    spilled: HashMap<u64, Option<&'de str>>,
+    spilled: HashMap<u64, Option<&'t str>>,
 }
 
-impl<'de> OtherKeys<'de> {
-    fn insert(&mut self, hash: u64, text: Option<&'de str>) -> Seen {
+impl<'t> OtherKeys<'t> {
+    fn insert(&mut self, hash: u64, text: Option<&'t str>) -> Seen {
         let same = |kept: Option<&str>| match (kept, text) {
             (Some(a), Some(b)) if a == b => Some(Seen::Duplicate),
             (Some(_), Some(_)) => None,
@@ -395,131 +679,137 @@ impl<'de> OtherKeys<'de> {
     }
 }
 
-/// The envelope's `event_name` and `version`, read without building anything: every other
-/// top-level value is skipped, and reading stops once both are found. `None` when the payload
-/// is not an object with both as strings (the tree path then reports why).
+/// Finds `"<key>":"` in a payload, for [`guess_envelope`].
+#[derive(Debug)]
+pub struct EnvelopeFinder {
+    name: memchr::memmem::Finder<'static>,
+    version: memchr::memmem::Finder<'static>,
+}
+
+impl EnvelopeFinder {
+    pub fn new(name_key: &str, version_key: &str) -> Self {
+        let pattern = |key: &str| format!("\"{key}\":\"").into_bytes();
+        EnvelopeFinder {
+            name: memchr::memmem::Finder::new(&pattern(name_key)).into_owned(),
+            version: memchr::memmem::Finder::new(&pattern(version_key)).into_owned(),
+        }
+    }
+}
+
+/// A guess at the envelope's `event_name` and `version` for almost nothing: the first
+/// `"event_name":"…"` and `"version":"…"` in the text (compact JSON, no escapes in the values).
+/// Only a guess — the key could sit in a nested object — so the run confirms it
+/// ([`Program::run_guessed`]); `None` sends the caller to [`envelope`].
+pub fn guess_envelope<'t>(text: &'t str, finder: &EnvelopeFinder) -> Option<(&'t str, &'t str)> {
+    let value = |found: Option<usize>, pattern: usize| {
+        let start = found? + pattern;
+        let length = memchr::memchr2(b'"', b'\\', &text.as_bytes()[start..])?;
+        (text.as_bytes()[start + length] == b'"').then(|| &text[start..start + length])
+    };
+    let bytes = text.as_bytes();
+    let name = value(finder.name.find(bytes), finder.name.needle().len())?;
+    let version = value(finder.version.find(bytes), finder.version.needle().len())?;
+    Some((name, version))
+}
+
+/// The envelope's `event_name` and `version`, read without building anything: the top-level
+/// object's other values are skipped (only as far as finding where each ends: the program's
+/// run reads the whole text properly after), and reading stops once both are found. `None`
+/// when the payload is not an object with both as strings (the tree path then reports why).
 pub fn envelope<'t>(
     text: &'t str,
     name_key: &str,
     version_key: &str,
-) -> Option<(std::borrow::Cow<'t, str>, std::borrow::Cow<'t, str>)> {
-    let mut found = Envelope::default();
-    let mut deserializer = serde_json::Deserializer::from_str(text);
-    // Stopping early leaves the object unfinished, an error the found keys outlive.
-    let _ = de::Deserializer::deserialize_any(
-        &mut deserializer,
-        EnvelopeVisitor {
-            found: &mut found,
-            name_key,
-            version_key,
-        },
-    );
-    match found {
-        Envelope {
-            name: Some(name),
-            version: Some(version),
-            broken: false,
-        } => Some((name, version)),
-        _ => None,
+) -> Option<(Cow<'t, str>, Cow<'t, str>)> {
+    let mut reader = Reader::new(text);
+    if reader.next_token().ok()? != b'{' {
+        return None;
     }
-}
-
-#[derive(Default)]
-struct Envelope<'t> {
-    name: Option<std::borrow::Cow<'t, str>>,
-    version: Option<std::borrow::Cow<'t, str>>,
-    broken: bool,
-}
-
-struct EnvelopeVisitor<'a, 't> {
-    found: &'a mut Envelope<'t>,
-    name_key: &'a str,
-    version_key: &'a str,
-}
-
-impl<'t> Visitor<'t> for EnvelopeVisitor<'_, 't> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("an event payload")
-    }
-
-    fn visit_map<A: MapAccess<'t>>(self, mut map: A) -> Result<(), A::Error> {
-        while let Some(key) = map.next_key_seed(TextSeed)? {
-            let slot = if key.as_deref() == Some(self.name_key) {
-                &mut self.found.name
-            } else if key.as_deref() == Some(self.version_key) {
-                &mut self.found.version
-            } else {
-                map.next_value::<IgnoredAny>()?;
-                continue;
-            };
-            match map.next_value_seed(TextSeed)? {
-                Some(text) if slot.is_none() => *slot = Some(text),
-                // A second one is a duplicate, a non-string one an envelope error.
-                _ => {
-                    self.found.broken = true;
-                    return Ok(());
+    let mut name = None;
+    let mut version = None;
+    loop {
+        if reader.next_token().ok()? != b'"' {
+            return None;
+        }
+        let key = reader.string().ok()?;
+        let key: &str = match &key {
+            Text::Borrowed(key) => key,
+            Text::Decoded => &reader.decoded,
+        };
+        let slot = if key == name_key {
+            Some(&mut name)
+        } else if key == version_key {
+            Some(&mut version)
+        } else {
+            None
+        };
+        if reader.next_token().ok()? != b':' {
+            return None;
+        }
+        match slot {
+            Some(slot) => {
+                if reader.next_token().ok()? != b'"' || slot.is_some() {
+                    // A non-string one is an envelope error, a second one a duplicate.
+                    return None;
+                }
+                *slot = Some(match reader.string().ok()? {
+                    Text::Borrowed(value) => Cow::Borrowed(value),
+                    Text::Decoded => Cow::Owned(reader.decoded.clone()),
+                });
+                if let (Some(_), Some(_)) = (&name, &version) {
+                    return name.zip(version);
                 }
             }
-            if self.found.name.is_some() && self.found.version.is_some() {
+            None => reader.skip_value().ok()?,
+        }
+        match reader.next_token().ok()? {
+            b',' => {}
+            _ => return None,
+        }
+    }
+}
+
+impl Reader<'_, '_> {
+    /// Moves past one value, checking only enough to find its end.
+    fn skip_value(&mut self) -> Step<()> {
+        let mut open = 0usize;
+        loop {
+            match self.next_token()? {
+                b'"' => {
+                    self.string_end()?;
+                }
+                b'{' | b'[' => open += 1,
+                b'}' | b']' => open = open.checked_sub(1).ok_or(Stop)?,
+                b',' | b':' if open > 0 => {}
+                _ => {
+                    // A scalar: up to the next delimiter.
+                    while let Some(byte) = self.peek() {
+                        if matches!(byte, b',' | b'}' | b']' | b' ' | b'\t' | b'\n' | b'\r') {
+                            break;
+                        }
+                        self.at += 1;
+                    }
+                }
+            }
+            if open == 0 {
                 return Ok(());
             }
         }
-        Ok(())
-    }
-}
-
-/// A string, borrowed when the text has no escapes; `None` for any other value.
-struct TextSeed;
-
-impl<'t> DeserializeSeed<'t> for TextSeed {
-    type Value = Option<std::borrow::Cow<'t, str>>;
-
-    fn deserialize<D: de::Deserializer<'t>>(
-        self,
-        deserializer: D,
-    ) -> Result<Self::Value, D::Error> {
-        deserializer.deserialize_any(self)
-    }
-}
-
-impl<'t> Visitor<'t> for TextSeed {
-    type Value = Option<std::borrow::Cow<'t, str>>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a string")
     }
 
-    fn visit_borrowed_str<E>(self, value: &'t str) -> Result<Self::Value, E> {
-        Ok(Some(std::borrow::Cow::Borrowed(value)))
-    }
-
-    fn visit_str<E>(self, value: &str) -> Result<Self::Value, E> {
-        Ok(Some(std::borrow::Cow::Owned(value.to_owned())))
-    }
-
-    fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_unit<E>(self) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_seq<A: SeqAccess<'t>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        while seq.next_element::<IgnoredAny>()?.is_some() {}
-        Ok(None)
-    }
-    fn visit_map<A: MapAccess<'t>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-        Ok(None)
+    /// Moves past a string's closing quote without decoding it.
+    fn string_end(&mut self) -> Step<()> {
+        loop {
+            self.at = skip_plain(self.bytes, self.at);
+            match self.peek() {
+                Some(b'"') => {
+                    self.at += 1;
+                    return Ok(());
+                }
+                Some(b'\\') => self.at += 2,
+                Some(_) => self.at += 1,
+                None => return Err(Stop),
+            }
+        }
     }
 }
