@@ -455,3 +455,56 @@ fn consume_stores_every_message_once_and_acks_only_what_is_committed() {
     assert_eq!(event_rows(&mut client), valid as i64);
     assert_eq!(bad_rows(&mut client, "bad_events"), (n - valid) as i64);
 }
+
+#[test]
+fn a_replay_is_skipped_but_the_same_event_id_at_another_time_is_a_second_row() {
+    let pg = pg::Postgres::start();
+    let (url, mut client) = database(&pg, "keys");
+    let catalog = catalog();
+    let mut sampler = Sampler::new(&catalog, 3);
+    let mut payload = sampler.valid_any();
+    let event = payload["event_name"].as_str().unwrap().to_owned();
+    let table: String = client
+        .query_one(
+            "SELECT table_name FROM eventcat.event_tables WHERE event_name = $1",
+            &[&event],
+        )
+        .unwrap()
+        .get(0);
+    let rows = |client: &mut postgres::Client| -> i64 {
+        client
+            .query_one(&format!("SELECT count(*) FROM events.\"{table}\""), &[])
+            .unwrap()
+            .get(0)
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let load = |payload: &Value| {
+        let file = dir.path().join("one.ndjson");
+        std::fs::write(&file, format!("{payload}\n")).unwrap();
+        let out = Command::new(BIN)
+            .args(["load", "--postgres", &url, "--no-progress"])
+            .arg(&file)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    load(&payload);
+    load(&payload);
+    assert_eq!(rows(&mut client), 1, "a replay is skipped");
+    // One second later, same event_id: another primary key, so another row.
+    let later: String = client
+        .query_one(
+            "SELECT to_char(($1::text::timestamptz + interval '1 second') AT TIME ZONE 'UTC', \
+             'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')",
+            &[&payload["timestamp"].as_str().unwrap()],
+        )
+        .unwrap()
+        .get(0);
+    payload["timestamp"] = Value::String(later);
+    load(&payload);
+    assert_eq!(rows(&mut client), 2, "the same event_id at another time");
+}
