@@ -3,12 +3,13 @@
 //!
 //! The library part is what the binary, its tests and its benchmark share: the embedded
 //! schemas ([`embedded_sources`], [`embedded_registry`]), and the JetStream stage ([`nats`]:
-//! `consume` and `publish`).
+//! `consume` and `publish`), the PostgreSQL sink ([`postgres`]) and [`sides`].
 
 use eventcat_engine::{Registry, RegistryError, SchemaSource};
 
 pub mod nats;
 pub mod postgres;
+pub mod sides;
 
 mod embedded {
     include!(concat!(env!("OUT_DIR"), "/schemas.rs"));

@@ -4,9 +4,10 @@
 //!
 //! A spec is `-` (stdout), a file path (NDJSON, appended to, rotated by size when asked), or a
 //! JetStream subject (`nats://HOST:PORT/SUBJECT`, `tls://...`: each flush waits for JetStream
-//! to acknowledge what was published). Other kinds of output (a PostgreSQL table) are further
-//! variants of [`OutputSpec`], each opened into a sink of its own; [`open`] puts the two sides
-//! together.
+//! to acknowledge what was published), or a PostgreSQL database (`postgres://...`: valid
+//! events into the catalog's tables, bad rows into `eventcat.bad_events`; each flush is a
+//! commit). Each kind is a variant of [`OutputSpec`] opened into a sink of its own; [`open`]
+//! puts the two sides together.
 //!
 //! Sinks are synchronous (they block on the disk, a broker or a database), so front-ends call
 //! them from one writer thread of their own, never from an async task.
@@ -17,6 +18,7 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use eventcat_engine::{NdjsonSink, Sink};
+use eventcat_validate::sides::{BoxSink, Split};
 
 /// One side's output, as given on the command line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,6 +30,9 @@ pub enum OutputSpec {
     /// A JetStream subject: `server` is the URL (`nats://HOST:PORT`), credentials from the
     /// environment (`NATS_USER` with `NATS_PASSWORD`, `NATS_TOKEN`, `NATS_CREDS`, `NATS_TLS_CA`).
     JetStream { server: String, subject: String },
+    /// A PostgreSQL database with the catalog's tables (`generated/sql/schema.sql`): the
+    /// loader's [`PostgresSink`](eventcat_validate::postgres::PostgresSink).
+    Postgres { url: String },
 }
 
 impl FromStr for OutputSpec {
@@ -41,6 +46,11 @@ impl FromStr for OutputSpec {
             return Err(SPECS.to_owned());
         }
         let scheme = text.split_once("://").map(|(scheme, _)| scheme);
+        if matches!(scheme, Some("postgres" | "postgresql")) {
+            return Ok(OutputSpec::Postgres {
+                url: text.to_owned(),
+            });
+        }
         if matches!(scheme, Some("nats" | "tls")) {
             let (server, subject) = eventcat_validate::nats::sink::parse_spec(text)?;
             return Ok(OutputSpec::JetStream { server, subject });
@@ -54,7 +64,8 @@ impl FromStr for OutputSpec {
     }
 }
 
-const SPECS: &str = "an output is `-` (stdout), a file path, or nats://HOST:PORT/SUBJECT";
+const SPECS: &str =
+    "an output is `-` (stdout), a file path, nats://HOST:PORT/SUBJECT or postgres://...";
 
 /// How outputs are opened.
 #[derive(Debug, Clone, Copy, Default)]
@@ -71,8 +82,21 @@ pub fn open(
     bad: Option<&OutputSpec>,
     options: OutputOptions,
 ) -> io::Result<Box<dyn Sink + Send>> {
-    let jetstream = |spec: Option<&OutputSpec>| matches!(spec, Some(OutputSpec::JetStream { .. }));
-    if jetstream(good) || jetstream(bad) {
+    if let (Some(OutputSpec::Postgres { url: g }), Some(OutputSpec::Postgres { url: b })) =
+        (good, bad)
+    {
+        if g == b {
+            // One database for both sides: one connection, one commit per flush.
+            return Ok(Box::new(postgres(g)?));
+        }
+    }
+    let sink = |spec: Option<&OutputSpec>| {
+        matches!(
+            spec,
+            Some(OutputSpec::JetStream { .. } | OutputSpec::Postgres { .. })
+        )
+    };
+    if sink(good) || sink(bad) {
         return Ok(Box::new(Split {
             good: good.map(|spec| side(spec, true, options)).transpose()?,
             bad: bad.map(|spec| side(spec, false, options)).transpose()?,
@@ -82,8 +106,6 @@ pub fn open(
     let bad = bad.map(|spec| writer(spec, options)).transpose()?;
     Ok(Box::new(NdjsonSink::new(good, bad)))
 }
-
-type BoxSink = Box<dyn Sink + Send>;
 
 /// The sink of one side (`good`: valid events, else bad rows).
 fn side(spec: &OutputSpec, good: bool, options: OutputOptions) -> io::Result<BoxSink> {
@@ -99,6 +121,9 @@ fn side(spec: &OutputSpec, good: bool, options: OutputOptions) -> io::Result<Box
                 &connect, g, b,
             )?)
         }
+        // Either side: the sink is given only that side's verdicts. Valid events the database
+        // refuses become bad rows in the same database (`storage:rejected`), whatever `--bad` is.
+        OutputSpec::Postgres { url } => Box::new(postgres(url)?),
         other => {
             let out = writer(other, options)?;
             if good {
@@ -110,34 +135,9 @@ fn side(spec: &OutputSpec, good: bool, options: OutputOptions) -> io::Result<Box
     })
 }
 
-/// Good events to one sink, bad rows to another: two kinds of output side by side.
-struct Split {
-    good: Option<BoxSink>,
-    bad: Option<BoxSink>,
-}
-
-impl Sink for Split {
-    fn valid(&mut self, good: &eventcat_engine::Good<'_>) -> io::Result<()> {
-        match &mut self.good {
-            Some(sink) => sink.valid(good),
-            None => Ok(()),
-        }
-    }
-    fn invalid(&mut self, row: &eventcat_engine::BadRow<'_>) -> io::Result<()> {
-        match &mut self.bad {
-            Some(sink) => sink.invalid(row),
-            None => Ok(()),
-        }
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        if let Some(sink) = &mut self.good {
-            sink.flush()?;
-        }
-        if let Some(sink) = &mut self.bad {
-            sink.flush()?;
-        }
-        Ok(())
-    }
+fn postgres(url: &str) -> io::Result<eventcat_validate::postgres::PostgresSink> {
+    eventcat_validate::postgres::PostgresSink::connect(url)
+        .map_err(|e| io::Error::other(e.to_string()))
 }
 
 type BoxWrite = Box<dyn Write + Send>;
@@ -146,7 +146,9 @@ fn writer(spec: &OutputSpec, options: OutputOptions) -> io::Result<BoxWrite> {
     Ok(match spec {
         OutputSpec::Stdout => Box::new(BufWriter::with_capacity(1 << 16, io::stdout())),
         OutputSpec::File(path) => Box::new(RotatingFile::open(path, options.rotate_bytes)?),
-        OutputSpec::JetStream { .. } => unreachable!("JetStream outputs are sinks, not writers"),
+        OutputSpec::JetStream { .. } | OutputSpec::Postgres { .. } => {
+            unreachable!("JetStream and PostgreSQL outputs are sinks, not writers")
+        }
     })
 }
 
@@ -234,6 +236,18 @@ mod tests {
             ("good.ndjson", Ok(OutputSpec::File("good.ndjson".into()))),
             ("./a://b", Ok(OutputSpec::File("./a://b".into()))),
             (
+                "postgres://u@127.0.0.1:5432/events",
+                Ok(OutputSpec::Postgres {
+                    url: "postgres://u@127.0.0.1:5432/events".into(),
+                }),
+            ),
+            (
+                "postgresql://127.0.0.1/events?sslmode=disable",
+                Ok(OutputSpec::Postgres {
+                    url: "postgresql://127.0.0.1/events?sslmode=disable".into(),
+                }),
+            ),
+            (
                 "nats://127.0.0.1:4222/events.good",
                 Ok(OutputSpec::JetStream {
                     server: "nats://127.0.0.1:4222".into(),
@@ -247,7 +261,7 @@ mod tests {
             "",
             "nats://127.0.0.1:4222",
             "nats://h:1/events.>",
-            "postgres://x/y",
+            "mysql://x/y",
         ] {
             assert!(text.parse::<OutputSpec>().is_err(), "{text}");
         }

@@ -82,6 +82,9 @@ struct BadRecord {
 /// Stores verdicts in PostgreSQL; see the module documentation.
 pub struct PostgresSink {
     client: Client,
+    /// Where to connect again after the connection broke (long-running front-ends: the
+    /// batch that failed is reported, the next one reconnects). `None`: never.
+    url: Option<String>,
     /// (event name, major version) → table.
     tables: HashMap<(String, u64), String>,
     batch_rows: usize,
@@ -117,36 +120,17 @@ impl PostgresSink {
     /// tables the database has.
     pub fn connect(url: &str) -> Result<PostgresSink, ConnectError> {
         let client = Client::connect(url, NoTls).map_err(ConnectError::Connect)?;
-        PostgresSink::new(client)
+        let mut sink = PostgresSink::new(client)?;
+        sink.url = Some(url.to_owned());
+        Ok(sink)
     }
 
     /// The sink over an open connection.
     pub fn new(mut client: Client) -> Result<PostgresSink, ConnectError> {
-        let rows = client
-            .query(
-                "SELECT event_name, major, table_name FROM eventcat.event_tables",
-                &[],
-            )
-            .map_err(ConnectError::NoSchema)?;
-        let tables = rows
-            .iter()
-            .map(|row| {
-                let major: i32 = row.get(1);
-                ((row.get(0), major as u64), row.get(2))
-            })
-            .collect();
-        // Session-local, emptied at each commit: concurrent loaders never see each other's.
-        client
-            .batch_execute(
-                "CREATE TEMP TABLE IF NOT EXISTS eventcat_staging \
-                 (source text, position text, table_name text, payload jsonb) ON COMMIT DELETE ROWS;\
-                 CREATE TEMP TABLE IF NOT EXISTS eventcat_bad_staging \
-                 (source text, position text, event_name text, version text, errors jsonb, \
-                 payload text, payload_base64 text) ON COMMIT DELETE ROWS;",
-            )
-            .map_err(ConnectError::NoSchema)?;
+        let tables = prepare(&mut client)?;
         Ok(PostgresSink {
             client,
+            url: None,
             tables,
             batch_rows: DEFAULT_BATCH_ROWS,
             goods: Vec::new(),
@@ -171,6 +155,18 @@ impl PostgresSink {
         self.goods.len() + self.bads.len()
     }
 
+    /// A new connection when the last one broke and the sink knows where to connect.
+    fn reconnect_if_closed(&mut self) -> io::Result<()> {
+        let Some(url) = self.url.as_deref().filter(|_| self.client.is_closed()) else {
+            return Ok(());
+        };
+        let mut client = Client::connect(url, NoTls)
+            .map_err(|e| io::Error::other(ConnectError::Connect(e).to_string()))?;
+        self.tables = prepare(&mut client).map_err(|e| io::Error::other(e.to_string()))?;
+        self.client = client;
+        Ok(())
+    }
+
     /// Writes the buffered rows, one transaction; on a refused batch, row by row.
     fn write_batch(&mut self) -> io::Result<()> {
         if self.pending() == 0 {
@@ -178,6 +174,9 @@ impl PostgresSink {
         }
         let goods = std::mem::take(&mut self.goods);
         let mut bads = std::mem::take(&mut self.bads);
+        // The batch is dropped on any error: the caller has not acknowledged its inputs and
+        // sends them again (a replay stores nothing twice).
+        self.reconnect_if_closed()?;
         match self.try_batch(&goods, &bads) {
             Ok(()) => {}
             Err(Failure::Refused(_)) if !self.client.is_closed() => {
@@ -331,6 +330,34 @@ impl Sink for PostgresSink {
     fn flush(&mut self) -> io::Result<()> {
         self.write_batch()
     }
+}
+
+/// Reads which tables the database has and creates the session's staging tables.
+fn prepare(client: &mut Client) -> Result<HashMap<(String, u64), String>, ConnectError> {
+    let rows = client
+        .query(
+            "SELECT event_name, major, table_name FROM eventcat.event_tables",
+            &[],
+        )
+        .map_err(ConnectError::NoSchema)?;
+    let tables = rows
+        .iter()
+        .map(|row| {
+            let major: i32 = row.get(1);
+            ((row.get(0), major as u64), row.get(2))
+        })
+        .collect();
+    // Session-local, emptied at each commit: concurrent loaders never see each other's.
+    client
+        .batch_execute(
+            "CREATE TEMP TABLE IF NOT EXISTS eventcat_staging \
+             (source text, position text, table_name text, payload jsonb) ON COMMIT DELETE ROWS;\
+             CREATE TEMP TABLE IF NOT EXISTS eventcat_bad_staging \
+             (source text, position text, event_name text, version text, errors jsonb, \
+             payload text, payload_base64 text) ON COMMIT DELETE ROWS;",
+        )
+        .map_err(ConnectError::NoSchema)?;
+    Ok(tables)
 }
 
 /// (source, position) of an input, as `bad_events` and the staging table hold them.

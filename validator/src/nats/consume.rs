@@ -3,6 +3,9 @@
 //! acknowledge every publish, then ack each input whose output is stored, and nak (with a
 //! growing delay) each one whose output is not.
 //!
+//! With `--good postgres://...` (or `--bad`), that side's messages are written to PostgreSQL
+//! instead (see [`super::store`]): one commit per batch, awaited like the publish acks.
+//!
 //! An input is acked only after its output is stored, so a validator that dies loses nothing:
 //! JetStream redelivers what it had not acked (after the ack wait) to any validator on the same
 //! durable consumer, and the output's `Nats-Msg-Id` makes the second publish a duplicate that
@@ -18,7 +21,8 @@ use async_nats::jetstream::{
 use eventcat_engine::Registry;
 use futures_util::{FutureExt, StreamExt};
 
-use super::output::{MsgId, Origin, Side, validate_message};
+use super::output::{MsgId, Origin, Side, check_message, output};
+use super::store::{Item, Job, Store};
 
 /// How the loop works.
 #[derive(Debug, Clone)]
@@ -87,6 +91,7 @@ pub async fn consume(
     registry: Arc<Registry>,
     route: Route,
     options: ConsumeOptions,
+    store: Option<Store>,
     shutdown: impl std::future::Future<Output = ()>,
 ) -> Result<Stats, ConsumeError> {
     let pool = if options.threads > 1 {
@@ -113,6 +118,7 @@ pub async fn consume(
         last: None,
         cpu_at_first: 0.0,
         in_flight: Default::default(),
+        store,
     };
     let mut messages = open(&consumer, worker.options.batch).await?;
     tokio::pin!(shutdown);
@@ -200,6 +206,13 @@ struct Worker {
     last: Option<(Instant, f64)>,
     cpu_at_first: f64,
     in_flight: std::collections::VecDeque<tokio::task::JoinHandle<(Stats, (Instant, f64))>>,
+    store: Option<Store>,
+}
+
+/// A validated message: published to its side's subject, or for the database.
+enum Validated {
+    Publish(super::output::Output),
+    Store(Side, super::output::Checked),
 }
 
 impl Worker {
@@ -211,6 +224,7 @@ impl Worker {
         let registry = &*self.registry;
         let route = &self.route;
         let options = &self.options;
+        let stored = self.store.as_ref().map(|store| store.sides);
         let validate = |message: &Message| {
             let info = message.info().ok()?;
             let origin = Origin {
@@ -219,16 +233,24 @@ impl Worker {
                 subject: message.subject.as_str(),
                 sequence: info.stream_sequence,
             };
-            Some((
-                validate_message(
+            let checked = check_message(registry, &message.payload, options.max_line_bytes);
+            let side = checked.side();
+            let to_store = stored.is_some_and(|sides| match side {
+                Side::Good => sides.good,
+                Side::Bad => sides.bad,
+            });
+            let validated = if to_store {
+                Validated::Store(side, checked)
+            } else {
+                Validated::Publish(output(
                     registry,
                     &origin,
-                    &message.payload,
+                    &checked,
                     options.max_line_bytes,
                     options.msg_id,
-                ),
-                info.delivered,
-            ))
+                ))
+            };
+            Some((validated, info.stream_sequence, info.delivered))
         };
         let outputs: Vec<_> = match &self.pool {
             Some(pool) => pool.install(|| {
@@ -239,10 +261,23 @@ impl Worker {
         };
 
         let mut pending = Vec::with_capacity(held.len());
-        for output in outputs {
-            let Some((output, delivered)) = output else {
+        let mut items = Vec::new();
+        for (message, output) in held.iter().zip(outputs) {
+            let Some((output, sequence, delivered)) = output else {
                 pending.push(Pending::NoMetadata);
                 continue;
+            };
+            let output = match output {
+                Validated::Store(side, checked) => {
+                    items.push(Item {
+                        subject: message.subject.to_string(),
+                        sequence,
+                        checked,
+                    });
+                    pending.push(Pending::Stored(side, delivered));
+                    continue;
+                }
+                Validated::Publish(output) => output,
             };
             let subject = match output.side {
                 Side::Good => self.good.clone(),
@@ -253,6 +288,17 @@ impl Worker {
                 Err(error) => Pending::Failed(error.to_string(), delivered),
             });
         }
+        // The database's commit of this batch, awaited with the publish acks.
+        let committed = match (&self.store, items.is_empty()) {
+            (Some(store), false) => {
+                let (reply, committed) = tokio::sync::oneshot::channel();
+                // A writer that has stopped drops the job: its reply never comes, the inputs
+                // are naked.
+                let _ = store.jobs.send(Job { items, reply }).await;
+                Some(committed)
+            }
+            _ => None,
+        };
         // The acks are awaited (and the inputs acked) by a task of their own, so the next
         // batch is validated meanwhile; at most PIPELINE batches are in flight.
         let naks = NakPolicy {
@@ -260,7 +306,7 @@ impl Worker {
             max: self.options.max_nak_delay,
         };
         self.in_flight
-            .push_back(tokio::spawn(settle(held, pending, naks)));
+            .push_back(tokio::spawn(settle(held, pending, committed, naks)));
         while self.in_flight.len() >= PIPELINE {
             self.settle_one().await;
         }
@@ -296,6 +342,8 @@ enum Pending {
     Published(PublishAckFuture, Side, i64),
     /// Could not even be sent.
     Failed(String, i64),
+    /// Given to the database with the batch; stored when the batch's commit succeeds.
+    Stored(Side, i64),
     /// Not a message of a JetStream consumer (no reply subject).
     NoMetadata,
 }
@@ -332,15 +380,29 @@ impl Stats {
 async fn settle(
     held: Vec<Message>,
     pending: Vec<Pending>,
+    committed: Option<tokio::sync::oneshot::Receiver<Result<(), String>>>,
     naks: NakPolicy,
 ) -> (Stats, (Instant, f64)) {
     let mut stats = Stats::default();
+    let committed = match committed {
+        Some(reply) => reply
+            .await
+            .unwrap_or_else(|_| Err("the PostgreSQL writer stopped".to_owned()))
+            .map_err(|e| format!("not committed: {e}")),
+        None => Ok(()),
+    };
+    let committed = &committed;
     let results = futures_util::future::join_all(pending.into_iter().map(|p| async move {
         match p {
             Pending::Published(ack, side, delivered) => (
-                ack.await.map(|ack| (ack, side)).map_err(|e| e.to_string()),
+                ack.await
+                    .map(|ack| (ack.duplicate, side))
+                    .map_err(|e| e.to_string()),
                 delivered,
             ),
+            Pending::Stored(side, delivered) => {
+                (committed.clone().map(|()| (false, side)), delivered)
+            }
             Pending::Failed(error, delivered) => (Err(error), delivered),
             Pending::NoMetadata => (Err(String::new()), 0),
         }
@@ -352,12 +414,12 @@ async fn settle(
             stats.redelivered += 1;
         }
         match result {
-            Ok((ack, side)) => {
+            Ok((duplicate, side)) => {
                 match side {
                     Side::Good => stats.good += 1,
                     Side::Bad => stats.bad += 1,
                 }
-                stats.duplicates += u64::from(ack.duplicate);
+                stats.duplicates += u64::from(duplicate);
                 match message.ack().await {
                     Ok(()) => stats.acked += 1,
                     // Redelivered after the ack wait; its output is then a duplicate.

@@ -8,13 +8,15 @@
 //! - [`output`]: what a message becomes (event or bad row) and its `Nats-Msg-Id`;
 //! - [`consume`]: the loop (batches, acks, naks with backoff, SIGTERM);
 //! - [`publish`]: lines into a subject;
-//! - [`sink`]: a synchronous `Sink` publishing good events and bad rows (for `serve`).
+//! - [`sink`]: a synchronous `Sink` publishing good events and bad rows (for `serve`);
+//! - [`store`]: `--good postgres://...`/`--bad postgres://...`, a side stored in PostgreSQL.
 
 pub mod connect;
 pub mod consume;
 pub mod output;
 pub mod publish;
 pub mod sink;
+pub mod store;
 pub mod topology;
 
 use std::path::PathBuf;
@@ -45,6 +47,14 @@ pub struct ConsumeArgs {
     /// A bad row (JSON) for every other message is published here.
     #[arg(long, default_value = "events.bad", value_name = "SUBJECT")]
     pub bad_subject: String,
+    /// Store valid events in the catalog's PostgreSQL tables (`postgres://...`) instead of
+    /// publishing them to --good-subject; an input is acked once its row is committed.
+    #[arg(long, value_name = "postgres://...", value_parser = parse_postgres_url)]
+    pub good: Option<String>,
+    /// Store bad rows in PostgreSQL's eventcat.bad_events (`postgres://...`) instead of
+    /// publishing them to --bad-subject.
+    #[arg(long, value_name = "postgres://...", value_parser = parse_postgres_url)]
+    pub bad: Option<String>,
     /// The stream that stores the good subject (checked; created with --create).
     #[arg(long, default_value = "EVENTS_GOOD", value_name = "NAME")]
     pub good_stream: String,
@@ -136,6 +146,19 @@ pub struct PublishArgs {
     pub msg_id_prefix: Option<String>,
 }
 
+/// `consume`'s `--good`/`--bad`: a PostgreSQL URL (the outputs published to JetStream are
+/// named by `--good-subject`/`--bad-subject`).
+fn parse_postgres_url(text: &str) -> Result<String, String> {
+    if text.starts_with("postgres://") || text.starts_with("postgresql://") {
+        Ok(text.to_owned())
+    } else {
+        Err(format!(
+            "{text:?}: consume stores a side in PostgreSQL (postgres://...); to publish it, \
+             name its subject with --good-subject/--bad-subject"
+        ))
+    }
+}
+
 /// `5s`, `250ms`, `2m`, `1h`, or a number of seconds.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
@@ -188,7 +211,27 @@ async fn shutdown_signal() {
 pub fn run_consume(args: ConsumeArgs) -> Result<(), Box<dyn std::error::Error>> {
     let registry = Arc::new(args.registry.registry()?);
     let threads = eventcat_engine::thread_count(args.threads);
-    runtime()?.block_on(async move {
+    // The database is connected to before the runtime starts (its client blocks).
+    let store = match (args.good.is_some() || args.bad.is_some()).then(|| {
+        store::open(args.good.as_deref(), args.bad.as_deref()).map_err(|e| format!("consume: {e}"))
+    }) {
+        Some(sink) => Some(store::spawn(
+            sink?,
+            store::StoredSides {
+                good: args.good.is_some(),
+                bad: args.bad.is_some(),
+            },
+            registry.clone(),
+            args.stream.clone(),
+            args.max_line_bytes,
+        )?),
+        None => None,
+    };
+    let (store, writer) = match store {
+        Some((store, writer)) => (Some(store), Some(writer)),
+        None => (None, None),
+    };
+    let result = runtime()?.block_on(async move {
         let client = args.connect.connect(Duration::from_secs(30)).await?;
         let js = topology::context(client, args.publish_timeout, args.batch.max(1) * 4);
         let t = topology::Topology {
@@ -199,6 +242,8 @@ pub fn run_consume(args: ConsumeArgs) -> Result<(), Box<dyn std::error::Error>> 
             good_subject: args.good_subject.clone(),
             bad_stream: args.bad_stream.clone(),
             bad_subject: args.bad_subject.clone(),
+            publish_good: args.good.is_none(),
+            publish_bad: args.bad.is_none(),
             create: args.create,
             consumer: topology::ConsumerSettings {
                 ack_wait: args.ack_wait,
@@ -209,13 +254,17 @@ pub fn run_consume(args: ConsumeArgs) -> Result<(), Box<dyn std::error::Error>> 
         };
         let (consumer, created) = with_retries(|| topology::prepare(&js, &t)).await?;
         let info = consumer.cached_info();
+        let shown = |url: &Option<String>, subject: &str| match url {
+            Some(_) => "PostgreSQL".to_owned(),
+            None => subject.to_owned(),
+        };
         eprintln!(
             "consume: {} on {} ({}) → {} / {}; ack wait {:?}, max deliver {}, max ack pending {}, batch {}, {} thread(s)",
             t.durable,
             t.stream,
             t.subject,
-            t.good_subject,
-            t.bad_subject,
+            shown(&args.good, &t.good_subject),
+            shown(&args.bad, &t.bad_subject),
             info.config.ack_wait,
             info.config.max_deliver,
             info.config.max_ack_pending,
@@ -237,13 +286,28 @@ pub fn run_consume(args: ConsumeArgs) -> Result<(), Box<dyn std::error::Error>> 
             max_nak_delay: Duration::from_secs(60),
             stop_when_idle: args.stop_when_idle,
         };
-        let stats =
-            consume::consume(js, consumer, registry, route, options, shutdown_signal()).await?;
+        let stats = consume::consume(
+            js,
+            consumer,
+            registry,
+            route,
+            options,
+            store,
+            shutdown_signal(),
+        )
+        .await?;
         // Not println!: a closed stdout is an error for main to judge, not a panic.
         let line = serde_json::to_string(&stats)?;
         std::io::Write::write_all(&mut std::io::stdout().lock(), format!("{line}\n").as_bytes())?;
-        Ok(())
-    })
+        Ok::<(), Box<dyn std::error::Error>>(())
+    });
+    // Every batch was settled: the writer has nothing left and ends with its channel.
+    if let Some(writer) = writer {
+        writer
+            .join()
+            .map_err(|_| "the PostgreSQL writer thread panicked".to_owned())?;
+    }
+    result
 }
 
 /// Setting up waits for a server that is starting (or restarting): a few tries, a second

@@ -62,9 +62,38 @@ pub struct Output {
     pub message: Publish,
 }
 
-/// The output of one input message, validated with the line rules of `eventcat-validate`
-/// (a message is one line: a trailing `\r` and a byte order mark are stripped, blank and
-/// oversized messages are bad rows).
+/// One input message, validated with the line rules of `eventcat-validate` (a message is one
+/// line: a trailing `\r` and a byte order mark are stripped, blank and oversized messages are
+/// bad rows).
+#[derive(Debug)]
+pub struct Checked {
+    pub verdict: Verdict,
+    /// The payload without what the line rules stripped (a slice of the message, not a copy).
+    pub body: Bytes,
+}
+
+impl Checked {
+    pub fn side(&self) -> Side {
+        if self.verdict.is_valid() {
+            Side::Good
+        } else {
+            Side::Bad
+        }
+    }
+}
+
+/// Validates one input message.
+pub fn check_message(registry: &Registry, payload: &Bytes, max_line_bytes: usize) -> Checked {
+    let line = registry.validate_line(payload, max_line_bytes);
+    let start = line.payload.as_ptr() as usize - payload.as_ptr() as usize;
+    let body = payload.slice(start..start + line.payload.len());
+    Checked {
+        verdict: line.verdict,
+        body,
+    }
+}
+
+/// The output of one input message, validated (see [`check_message`]).
 pub fn validate_message(
     registry: &Registry,
     origin: &Origin<'_>,
@@ -72,7 +101,18 @@ pub fn validate_message(
     max_line_bytes: usize,
     msg_id: MsgId,
 ) -> Output {
-    let line = registry.validate_line(payload, max_line_bytes);
+    let checked = check_message(registry, payload, max_line_bytes);
+    output(registry, origin, &checked, max_line_bytes, msg_id)
+}
+
+/// What a checked message is published as.
+pub fn output(
+    registry: &Registry,
+    origin: &Origin<'_>,
+    checked: &Checked,
+    max_line_bytes: usize,
+    msg_id: MsgId,
+) -> Output {
     let sequence_id = origin.msg_id();
     let common = |message: Publish, id: &str| {
         message
@@ -80,19 +120,16 @@ pub fn validate_message(
             .header("Eventcat-Stream", origin.stream)
             .header("Eventcat-Sequence", origin.sequence.to_string().as_str())
     };
-    match &line.verdict {
+    match &checked.verdict {
         Verdict::Valid { schema } => {
             let schema = registry.schema(*schema);
-            // The payload without what the line rules stripped, without copying it.
-            let start = line.payload.as_ptr() as usize - payload.as_ptr() as usize;
-            let body = payload.slice(start..start + line.payload.len());
             let id = match msg_id {
-                MsgId::EventId => event_id(line.payload)
+                MsgId::EventId => event_id(&checked.body)
                     .map(|id| format!("event_id.{id}"))
                     .unwrap_or(sequence_id),
                 MsgId::Sequence => sequence_id,
             };
-            let message = common(Publish::build().payload(body), &id)
+            let message = common(Publish::build().payload(checked.body.clone()), &id)
                 .header("Eventcat-Event", schema.event.as_str())
                 .header("Eventcat-Version", schema.version.as_str());
             Output {
@@ -102,19 +139,8 @@ pub fn validate_message(
             }
         }
         Verdict::Invalid(invalid) => {
-            let at = At::Stream {
-                stream: Cow::Borrowed(origin.stream),
-                subject: Cow::Borrowed(origin.subject),
-                sequence: origin.sequence,
-            };
-            let too_long = line.payload.len() > max_line_bytes;
-            let row = BadRow::new(
-                at,
-                invalid,
-                (!too_long).then_some(line.payload),
-                line.payload.len() as u64,
-            );
-            let mut body = Vec::with_capacity(line.payload.len() + 256);
+            let row = bad_row(origin, checked, invalid, max_line_bytes);
+            let mut body = Vec::with_capacity(checked.body.len() + 256);
             row.write_line(&mut body);
             body.pop();
             let message = common(Publish::build().payload(body.into()), &sequence_id);
@@ -125,6 +151,27 @@ pub fn validate_message(
             }
         }
     }
+}
+
+/// The bad row of an invalid message (an oversized one without its payload).
+pub fn bad_row<'a>(
+    origin: &Origin<'a>,
+    checked: &'a Checked,
+    invalid: &'a eventcat_engine::Invalid,
+    max_line_bytes: usize,
+) -> BadRow<'a> {
+    let at = At::Stream {
+        stream: Cow::Borrowed(origin.stream),
+        subject: Cow::Borrowed(origin.subject),
+        sequence: origin.sequence,
+    };
+    let too_long = checked.body.len() > max_line_bytes;
+    BadRow::new(
+        at,
+        invalid,
+        (!too_long).then_some(&checked.body[..]),
+        checked.body.len() as u64,
+    )
 }
 
 /// The `event_id` of a valid payload (its envelope requires a string one; an event type

@@ -25,6 +25,10 @@ pub struct Topology {
     pub good_subject: String,
     pub bad_stream: String,
     pub bad_subject: String,
+    /// Whether valid events (bad rows) are published to their subject; `false` when that
+    /// side is stored elsewhere (PostgreSQL), so its stream is neither needed nor checked.
+    pub publish_good: bool,
+    pub publish_bad: bool,
     /// Create missing streams and the consumer (and update the consumer's settings).
     pub create: bool,
     pub consumer: ConsumerSettings,
@@ -110,14 +114,18 @@ pub async fn prepare(js: &Context, t: &Topology) -> Result<(PullConsumer, i128),
             });
         }
     }
-    if t.good_stream == t.bad_stream {
+    if t.publish_good && t.publish_bad && t.good_stream == t.bad_stream {
         let subjects = [t.good_subject.clone(), t.bad_subject.clone()];
         stream(js, t, &t.good_stream, &subjects, Some(t.duplicate_window)).await?;
     } else {
-        let good = std::slice::from_ref(&t.good_subject);
-        stream(js, t, &t.good_stream, good, Some(t.duplicate_window)).await?;
-        let bad = std::slice::from_ref(&t.bad_subject);
-        stream(js, t, &t.bad_stream, bad, Some(t.duplicate_window)).await?;
+        if t.publish_good {
+            let good = std::slice::from_ref(&t.good_subject);
+            stream(js, t, &t.good_stream, good, Some(t.duplicate_window)).await?;
+        }
+        if t.publish_bad {
+            let bad = std::slice::from_ref(&t.bad_subject);
+            stream(js, t, &t.bad_stream, bad, Some(t.duplicate_window)).await?;
+        }
     }
     let consumer = consumer(&input, t, info.config.subjects.len() == 1).await?;
     Ok((consumer, info.created.unix_timestamp_nanos()))

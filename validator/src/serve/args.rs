@@ -32,13 +32,15 @@ pub struct Args {
     /// row to the bad output.
     #[arg(long, value_enum, default_value_t = OnInvalid::Drop)]
     pub on_invalid: OnInvalid,
-    /// Append every good event (NDJSON) here: a file, `-` for stdout, or publish it to a
-    /// JetStream subject (`nats://HOST:PORT/SUBJECT`; stored before the request is answered).
-    #[arg(long, value_name = "FILE|-|nats://...")]
+    /// Append every good event (NDJSON) here: a file, `-` for stdout, publish it to a
+    /// JetStream subject (`nats://HOST:PORT/SUBJECT`), or store it in the catalog's PostgreSQL
+    /// tables (`postgres://...`); stored (published, committed) before the request is answered.
+    #[arg(long, value_name = "FILE|-|nats://...|postgres://...")]
     pub good: Option<OutputSpec>,
-    /// Append a bad row (NDJSON) for every invalid event here: a file, `-` for stdout, or a
-    /// JetStream subject (`nats://HOST:PORT/SUBJECT`).
-    #[arg(long, value_name = "FILE|-|nats://...")]
+    /// Append a bad row (NDJSON) for every invalid event here: a file, `-` for stdout, a
+    /// JetStream subject (`nats://HOST:PORT/SUBJECT`), or PostgreSQL's eventcat.bad_events
+    /// (`postgres://...`).
+    #[arg(long, value_name = "FILE|-|nats://...|postgres://...")]
     pub bad: Option<OutputSpec>,
     /// Rotate an output file once it holds this many bytes (to `<file>.1`, `<file>.2`, ...).
     #[arg(long, value_name = "BYTES")]

@@ -57,6 +57,15 @@ pub fn run(args: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
         _ => None,
     };
     let cors = cors(&args.cors_origins)?;
+    if args.on_invalid == args::OnInvalid::Forward
+        && matches!(args.good, Some(outputs::OutputSpec::Postgres { .. }))
+    {
+        return Err(
+            "--on-invalid forward cannot write to a postgres:// good output: the \
+                    catalog's tables hold valid events only (their bad rows go to --bad)"
+                .into(),
+        );
+    }
     let sink = outputs::open(
         args.good.as_ref(),
         args.bad.as_ref(),

@@ -170,10 +170,26 @@ fn refusal(state: &AppState, refusal: Refusal) -> Response {
     json_response(status, &body)
 }
 
+/// Whether a client's `x-request-id` is kept: 1 to 64 letters, digits and `-_.:`, so it can
+/// appear in logs, headers and rows as it is.
+fn is_request_id(id: &str) -> bool {
+    (1..=64).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'))
+}
+
 /// Request id, latency metric and the one log line of every request.
 async fn observe(State(state): State<Shared>, mut request: Request, next: Next) -> Response {
     let started = Instant::now();
-    let id: Arc<str> = format!("{:016x}", fastrand::u64(..)).into();
+    // A client's own id (a retry sends the same one, so outputs keyed by it, such as
+    // PostgreSQL's bad_events, store a retried request once); else a new one.
+    let id: Arc<str> = request
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .filter(|id| is_request_id(id))
+        .map_or_else(|| format!("{:016x}", fastrand::u64(..)).into(), Arc::from);
     let peer = request
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
