@@ -46,14 +46,16 @@ fi
 
 mkdir -p "$out"
 echo "building (release)..." >&2
-cargo build --release -q -p eventcat --bin eventcat
-cargo build --release -q -p eventcat-validate --bin eventcat-validate
-bin=target/release/eventcat-validate
+# One build for both (one feature resolution: the shared crates are compiled once).
+cargo build --release -q -p eventcat -p eventcat-validate --bins
+# Where cargo put them ($CARGO_TARGET_DIR, a config's target-dir, or ./target).
+target_dir=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
+bin=$target_dir/release/eventcat-validate
 
 corpus="$out/corpus-$count-$seed.ndjson"
 if [ ! -s "$corpus" ]; then
   echo "writing $corpus..." >&2
-  target/release/eventcat sample --count "$count" --seed "$seed" --invalid-ratio 0.1 --out "$corpus"
+  "$target_dir/release/eventcat" sample --count "$count" --seed "$seed" --invalid-ratio 0.1 --out "$corpus"
 fi
 bytes=$(stat -c %s "$corpus")
 lines=$(wc -l < "$corpus")
@@ -101,7 +103,8 @@ measure_cli() {
     cat "$out/stderr.txt" >&2
     exit 2
   fi
-  read -r wall user sys < "$out/time.txt"
+  # GNU time puts "Command exited with non-zero status 1" (findings) before its own line.
+  read -r wall user sys < <(tail -n 1 "$out/time.txt")
   echo "cli $wall $(awk -v u="$user" -v s="$sys" 'BEGIN { print u + s }') 0" >> "$raw"
   printf '  %-26s %8.2f s\n' "CLI, 1 thread" "$wall" >&2
 }
@@ -110,7 +113,7 @@ measure_cli() {
 measure_consume() {
   local k=$1
   fresh_server
-  "$bin" publish --nats "$url" --create-stream EVENTS "$corpus" > "$out/publish.json"
+  "$bin" publish --nats "$url" --create-stream EVENTS "$corpus" > "$out/publish.json" 2> "$out/publish.stderr"
   local broker_before
   broker_before=$(cpu_of "$server_pid")
   local pids=()

@@ -41,9 +41,12 @@ pub struct ConnectArgs {
     /// A `.creds` file (JWT and NKey seed, as `nsc` writes it).
     #[arg(long, value_name = "FILE", conflicts_with_all = ["user", "token_file", "token_env"])]
     pub creds: Option<PathBuf>,
-    /// Read an NKey seed from this file.
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["user", "token_file", "token_env", "creds"])]
+    /// Read an NKey seed (`SU...`, as `nk -gen user` writes it) from this file.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["user", "token_file", "token_env", "creds", "nkey_env"])]
     pub nkey_file: Option<PathBuf>,
+    /// Read an NKey seed from this environment variable.
+    #[arg(long, value_name = "VAR", conflicts_with_all = ["user", "token_file", "token_env", "creds"])]
+    pub nkey_env: Option<String>,
     /// Require TLS (implied by `tls://` URLs and the options below).
     #[arg(long)]
     pub tls: bool,
@@ -94,11 +97,19 @@ pub enum ConnectError {
     NoPassword,
     #[error("a password needs --user NAME")]
     NoUser,
+    #[error(
+        "the NKey seed in {origin} is not a user seed (a line starting with SU, as `nk -gen user` writes it)"
+    )]
+    BadSeed { origin: String },
     #[error("cannot use the credentials in {path}: {source}")]
     Creds {
         path: String,
         source: std::io::Error,
     },
+    #[error("cannot connect to {url}: the server refused {given} (authorization violation)")]
+    Refused { url: String, given: String },
+    #[error("cannot connect to {url}: TLS: {reason}")]
+    Tls { url: String, reason: String },
     #[error("cannot connect to {url}: {source}")]
     Connect {
         url: String,
@@ -170,6 +181,7 @@ impl ConnectArgs {
             token_env: set("NATS_TOKEN"),
             creds: std::env::var_os("NATS_CREDS").map(PathBuf::from),
             nkey_file: None,
+            nkey_env: None,
             tls: server.starts_with("tls://"),
             tls_ca: std::env::var_os("NATS_TLS_CA").map(PathBuf::from),
             tls_cert: None,
@@ -200,8 +212,20 @@ impl ConnectArgs {
         {
             options = options.token(token.expose().to_owned());
         }
-        if let Some(seed) = read_secret("NKey seed", self.nkey_file.as_ref(), None)? {
-            options = options.nkey(seed.expose().to_owned());
+        if let Some(seed) =
+            read_secret("NKey seed", self.nkey_file.as_ref(), self.nkey_env.as_ref())?
+        {
+            // Checked here: the client would only say "failed signing nonce".
+            let seed = seed.expose().trim();
+            if !seed.starts_with("SU") || nkeys::KeyPair::from_seed(seed).is_err() {
+                return Err(ConnectError::BadSeed {
+                    origin: match (&self.nkey_file, &self.nkey_env) {
+                        (Some(path), _) => path.display().to_string(),
+                        (None, var) => format!("${}", var.as_deref().unwrap_or_default()),
+                    },
+                });
+            }
+            options = options.nkey(seed.to_owned());
         }
         if let Some(path) = &self.creds {
             options =
@@ -247,6 +271,35 @@ impl ConnectArgs {
             }))
     }
 
+    /// Which credentials were offered, for a refusal: where they came from, never what they are.
+    fn credentials_given(&self) -> String {
+        let from = |file: &Option<PathBuf>, var: &Option<String>| match (file, var) {
+            (Some(path), _) => path.display().to_string(),
+            (None, Some(var)) => format!("${var}"),
+            (None, None) => "the URL".to_owned(),
+        };
+        if let Some(user) = &self.user {
+            format!(
+                "user {user} with the password from {}",
+                from(&self.password_file, &self.password_env)
+            )
+        } else if self.token_file.is_some() || self.token_env.is_some() {
+            format!("the token from {}", from(&self.token_file, &self.token_env))
+        } else if self.nkey_file.is_some() || self.nkey_env.is_some() {
+            format!(
+                "the NKey seed from {}",
+                from(&self.nkey_file, &self.nkey_env)
+            )
+        } else if let Some(creds) = &self.creds {
+            format!("the credentials in {}", creds.display())
+        } else if self.nats.contains('@') {
+            "the credentials in the URL".to_owned()
+        } else {
+            "a client without credentials (--user, --token-file, --nkey-file, --creds...)"
+                .to_owned()
+        }
+    }
+
     /// Connects, waiting up to `wait` for a server that is not up yet (connection refused or
     /// timed out); an authentication failure is final at once.
     pub async fn connect(&self, wait: Duration) -> Result<async_nats::Client, ConnectError> {
@@ -256,6 +309,22 @@ impl ConnectArgs {
             let options = self.options().await?;
             match options.connect(urls.clone()).await {
                 Ok(client) => return Ok(client),
+                // A refused certificate is final, like a refused password, though the client
+                // reports a failed handshake as an I/O error.
+                Err(source) if tls_failure(&source).is_some() => {
+                    return Err(ConnectError::Tls {
+                        url: redact_url(&self.nats),
+                        reason: tls_failure(&source).unwrap_or_default(),
+                    });
+                }
+                Err(source)
+                    if source.kind() == async_nats::ConnectErrorKind::AuthorizationViolation =>
+                {
+                    return Err(ConnectError::Refused {
+                        url: redact_url(&self.nats),
+                        given: self.credentials_given(),
+                    });
+                }
                 Err(source)
                     if matches!(
                         source.kind(),
@@ -273,6 +342,52 @@ impl ConnectArgs {
             }
         }
     }
+}
+
+/// What went wrong in a TLS handshake, said with the option that fixes it; `None` when the
+/// error is not a TLS one.
+fn tls_failure(error: &async_nats::ConnectError) -> Option<String> {
+    use rustls::{AlertDescription, CertificateError, Error};
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(error);
+    let tls = std::iter::from_fn(|| {
+        let this = cause?;
+        cause = this.source();
+        Some(this)
+    })
+    .find_map(|e| {
+        e.downcast_ref::<Error>().or_else(|| {
+            e.downcast_ref::<std::io::Error>()
+                .and_then(|io| io.get_ref())
+                .and_then(|inner| inner.downcast_ref::<Error>())
+        })
+    });
+    let tls = match tls {
+        Some(tls) => tls,
+        None if error.kind() == async_nats::ConnectErrorKind::Tls => {
+            return Some(error.to_string());
+        }
+        None => return None,
+    };
+    let hint = match tls {
+        Error::InvalidCertificate(CertificateError::UnknownIssuer) => {
+            " (the server's certificate is not signed by a CA this client trusts: --tls-ca FILE names a private CA)"
+        }
+        Error::InvalidCertificate(CertificateError::NotValidForName)
+        | Error::InvalidCertificate(CertificateError::NotValidForNameContext { .. }) => {
+            " (the server's certificate is not for the host name or address in the URL)"
+        }
+        Error::InvalidCertificate(CertificateError::Expired)
+        | Error::InvalidCertificate(CertificateError::ExpiredContext { .. }) => {
+            " (the server's certificate has expired)"
+        }
+        Error::AlertReceived(AlertDescription::CertificateRequired)
+        | Error::AlertReceived(AlertDescription::BadCertificate)
+        | Error::AlertReceived(AlertDescription::UnknownCA) => {
+            " (the server refused this client's certificate, or wants one: --tls-cert FILE --tls-key FILE)"
+        }
+        _ => "",
+    };
+    Some(format!("{tls}{hint}"))
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 //! is killed, when the server restarts, and when an output stream is gone or full. Each test
 //! is bounded in time (deadlines of tens of seconds).
 
+mod connect;
 mod harness;
 
 use std::collections::{BTreeMap, HashSet};
@@ -759,6 +760,7 @@ fn the_sink_stores_what_it_was_given_by_flush_and_says_when_it_cannot() {
         token_env: None,
         creds: None,
         nkey_file: None,
+        nkey_env: None,
         tls: false,
         tls_ca: None,
         tls_cert: None,
