@@ -1062,3 +1062,187 @@ fn schemathesis_finds_no_server_error_and_no_response_that_breaks_the_document()
         "every operation was tested:\n{stdout}"
     );
 }
+
+#[test]
+fn a_payload_nested_too_deep_is_an_invalid_event_in_every_body_form() {
+    let dir = tempfile::tempdir().unwrap();
+    let (good, bad) = (
+        dir.path().join("good.ndjson"),
+        dir.path().join("bad.ndjson"),
+    );
+    let payloads = valid_payloads(2, 17);
+    // An event whose properties nest 300 levels: well-formed JSON, deeper than the parser goes.
+    let mut deep = payloads[0].to_string();
+    deep.truncate(deep.len() - 1);
+    deep.push_str(&format!(
+        r#","extra":{}1{}}}"#,
+        r#"{"a":"#.repeat(300),
+        "}".repeat(300)
+    ));
+    let ndjson = format!("{}\n{deep}\n{}\n", payloads[0], payloads[1]);
+    // The CLI's verdict on the same lines.
+    let file = dir.path().join("lines.ndjson");
+    std::fs::write(&file, &ndjson).unwrap();
+    let cli = Command::new(env!("CARGO_BIN_EXE_eventcat-validate"))
+        .args(["--format", "json", "--no-progress"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&cli.stdout).unwrap();
+    let invalid = report["invalid"].as_array().unwrap();
+    assert_eq!(invalid.len(), 1, "{report}");
+    assert_eq!(invalid[0]["line"], 2);
+    let cli_errors = invalid[0]["errors"].clone();
+    assert_eq!(cli_errors[0]["rule"], "json:too_deep", "{cli_errors}");
+
+    let server = Server::start(&[
+        "--good",
+        good.to_str().unwrap(),
+        "--bad",
+        bad.to_str().unwrap(),
+    ]);
+    let url = server.url("/v1/events");
+    let array = format!("[{}, {deep}, {}]", payloads[0], payloads[1]);
+    for (what, headers, body) in [
+        ("ndjson", vec![NDJSON], ndjson.clone()),
+        ("an array", vec![JSON], array),
+    ] {
+        let answer = post(&url, &headers, body.as_bytes());
+        assert_eq!(answer.status, 200, "{what}: {}", answer.text);
+        let answer = answer.json();
+        assert_eq!(
+            (answer["accepted"].clone(), answer["rejected"].clone()),
+            (json!(2), json!(1)),
+            "{what}: {answer}"
+        );
+        let results = answer["results"].as_array().unwrap();
+        assert_eq!(results[0]["valid"], true, "{what}");
+        assert_eq!(results[1]["valid"], false, "{what}");
+        assert_eq!(results[1]["errors"], cli_errors, "{what}: as the CLI says");
+        assert_eq!(results[2]["valid"], true, "{what}");
+    }
+    // One deep payload alone: a verdict too, not a refusal.
+    let alone = post(&url, &[JSON], deep.as_bytes());
+    assert_eq!(alone.status, 200, "{}", alone.text);
+    let alone = alone.json();
+    assert_eq!(alone["rejected"], 1);
+    assert_eq!(alone["results"][0]["errors"], cli_errors);
+    assert_eq!(server.terminate().code(), Some(0));
+
+    assert_eq!(lines(&good).len(), 4, "the other events are written");
+    let rows: Vec<Value> = lines(&bad)
+        .iter()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(rows.len(), 3);
+    for row in &rows {
+        assert_eq!(row["errors"], cli_errors);
+        assert_eq!(
+            row["payload"],
+            deep.as_str(),
+            "the bad row keeps the payload"
+        );
+    }
+    assert_eq!(
+        rows.iter().map(|r| r["index"].clone()).collect::<Vec<_>>(),
+        [json!(1), json!(1), json!(0)]
+    );
+}
+
+/// A copy of the catalog and its published schemas, with `user.login` bumped to 1.1.0 in the
+/// YAML: 1.0.0 stays only as a published schema.
+fn bumped_catalog(root: &Path) -> PathBuf {
+    let catalog = root.join("catalog");
+    copy_dir(&workspace().join("catalog"), &catalog);
+    copy_dir(
+        &workspace().join("generated/schemas"),
+        &root.join("generated/schemas"),
+    );
+    let login = walk(&catalog)
+        .into_iter()
+        .find(|p| p.ends_with("user/user.login.yaml"))
+        .expect("catalog/events/user/user.login.yaml");
+    let text = std::fs::read_to_string(&login).unwrap();
+    assert!(text.contains("version: 1.0.0"));
+    std::fs::write(&login, text.replacen("version: 1.0.0", "version: 1.1.0", 1)).unwrap();
+    catalog
+}
+
+#[test]
+fn catalog_includes_the_published_versions_and_watch_keeps_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let catalog = bumped_catalog(dir.path());
+    let login = valid_payloads(40, 23)
+        .into_iter()
+        .find(|p| p["event_name"] == "user.login")
+        .unwrap();
+    let mut bumped = login.clone();
+    bumped["version"] = json!("1.1.0");
+    let published =
+        std::fs::read_to_string(workspace().join("generated/schemas/user.login/1.0.0.json"))
+            .unwrap();
+    let check = |server: &Server| {
+        let versions: Vec<Value> = get(&server.url("/micro/schemas"), &[])
+            .json()
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|s| s["event_name"] == "user.login")
+            .map(|s| s["version"].clone())
+            .collect();
+        assert_eq!(versions, [json!("1.0.0"), json!("1.1.0")]);
+        let schema = get(&server.url("/micro/schemas/user.login/1.0.0"), &[]);
+        assert_eq!(
+            schema.json(),
+            serde_json::from_str::<Value>(&published).unwrap()
+        );
+        let body = json!([login, bumped]).to_string();
+        let answer = post(&server.url("/v1/events"), &[JSON], body.as_bytes()).json();
+        assert_eq!(answer["accepted"], 2, "{answer}");
+        assert_eq!(answer["results"][0]["version"], "1.0.0");
+        assert_eq!(answer["results"][1]["version"], "1.1.0");
+    };
+    // The published folder beside the catalog, found by default, and given with --schemas.
+    let server = Server::start(&["--catalog", catalog.to_str().unwrap()]);
+    check(&server);
+    drop(server);
+    let elsewhere = dir.path().join("published");
+    copy_dir(&dir.path().join("generated/schemas"), &elsewhere);
+    std::fs::remove_dir_all(dir.path().join("generated")).unwrap();
+    let server = Server::start(&[
+        "--catalog",
+        catalog.to_str().unwrap(),
+        "--schemas",
+        elsewhere.to_str().unwrap(),
+        "--watch",
+    ]);
+    check(&server);
+    // A reload compiles the catalog again and keeps the published versions.
+    let stream = walk(&catalog)
+        .into_iter()
+        .find(|p| p.extension().is_some_and(|e| e == "yaml") && !p.ends_with("user.login.yaml"))
+        .unwrap();
+    let text = std::fs::read_to_string(&stream).unwrap();
+    std::fs::write(&stream, format!("{text}\n")).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !server.log().contains("catalog reloaded") {
+        assert!(Instant::now() < deadline, "no reload:\n{}", server.log());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    check(&server);
+    // Without the published folder, 1.0.0 is an unknown version: the check above is not vacuous.
+    let alone = tempfile::tempdir().unwrap();
+    let only = alone.path().join("catalog");
+    copy_dir(&catalog, &only);
+    let server = Server::start(&["--catalog", only.to_str().unwrap()]);
+    let answer = post(
+        &server.url("/v1/events"),
+        &[JSON],
+        login.to_string().as_bytes(),
+    )
+    .json();
+    assert_eq!(
+        answer["results"][0]["errors"][0]["rule"], "envelope:unknown_version",
+        "{answer}"
+    );
+}

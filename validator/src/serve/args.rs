@@ -17,10 +17,13 @@ pub struct Args {
     /// The address to listen on. Anything but loopback needs both tokens (or --insecure).
     #[arg(long, default_value = "127.0.0.1:9090", value_name = "ADDR")]
     pub listen: SocketAddr,
-    /// Use the schemas in DIR (`<event>/<version>.json`) instead of the embedded ones.
-    #[arg(long, value_name = "DIR", conflicts_with = "catalog")]
+    /// Use the schemas in DIR (`<event>/<version>.json`) instead of the embedded ones. With
+    /// --catalog: the published versions to add to the catalog's.
+    #[arg(long, value_name = "DIR")]
     pub schemas: Option<PathBuf>,
-    /// Compile the schemas of the catalog in DIR instead of using the embedded ones.
+    /// Compile the schemas of the catalog in DIR instead of using the embedded ones, plus every
+    /// published version in `generated/schemas` beside it (DIR/../generated/schemas, or
+    /// --schemas), so events of an older version stay valid after a bump.
     #[arg(long, value_name = "DIR")]
     pub catalog: Option<PathBuf>,
     /// Reload the catalog when its YAML changes; an edit with lint errors keeps the schemas in

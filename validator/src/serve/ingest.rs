@@ -169,6 +169,11 @@ fn lines(body: &[u8]) -> Vec<Range<usize>> {
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// One payload, or each element of an array: the JSON must be well-formed as a whole.
+///
+/// `serde_json` reads a [`RawValue`] without recursing (it counts brackets), so a payload
+/// nested deeper than the parser's limit is still split out here, and gets its own verdict
+/// (`json:too_deep`) from the engine, as the CLI gives such a line; the other payloads of the
+/// body are judged as usual.
 fn json_payloads(body: &[u8]) -> Result<Vec<Range<usize>>, Refusal> {
     let skip = if body.starts_with(BOM) { BOM.len() } else { 0 };
     let text = &body[skip..];
@@ -326,6 +331,51 @@ mod tests {
                 matches!(texts(body, Form::Json), Err(Refusal::Unreadable { .. })),
                 "{body:?}"
             );
+        }
+    }
+
+    #[test]
+    fn a_payload_too_deep_for_the_parser_is_split_out_not_refused() {
+        let deep = "[".repeat(300) + &"]".repeat(300);
+        let deep_object = r#"{"a":"#.repeat(300) + "1" + &"}".repeat(300);
+        let texts = |body: &str| -> Result<Vec<String>, Refusal> {
+            json_payloads(body.as_bytes())
+                .map(|ranges| ranges.into_iter().map(|r| body[r].to_owned()).collect())
+        };
+        for (body, expected) in [
+            (
+                format!("[{{\"a\":\"]\\\"[\"}}, {deep} ,\"x\", 2]"),
+                vec![
+                    r#"{"a":"]\"["}"#.to_owned(),
+                    deep.clone(),
+                    r#""x""#.to_owned(),
+                    "2".to_owned(),
+                ],
+            ),
+            (
+                format!("\u{feff} {deep_object}\n"),
+                vec![deep_object.clone()],
+            ),
+            // 127 levels inside the array: the array's own level is not the payload's.
+            (
+                format!("[{}]", "[".repeat(127) + &"]".repeat(127)),
+                vec!["[".repeat(127) + &"]".repeat(127)],
+            ),
+        ] {
+            assert_eq!(texts(&body).unwrap(), expected, "{body:.40}");
+        }
+        // The body is still checked whole: a syntax error after a deep payload is a `400`.
+        for (body, line, column) in [
+            (format!("[{deep} {{}}]"), 1, 603),
+            (format!("[{deep},\n tru]"), 2, 5),
+            (format!("{deep_object} x"), 1, 1803),
+        ] {
+            match texts(&body) {
+                Err(Refusal::NotJson {
+                    line: l, column: c, ..
+                }) => assert_eq!((l, c), (line, column), "{}", &body[body.len() - 30..]),
+                other => panic!("{body:.40}: {other:?}"),
+            }
         }
     }
 

@@ -43,16 +43,16 @@ pub fn run(args: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
         args.insecure,
     )?;
     let origin = match (&args.schemas, &args.catalog) {
-        (Some(dir), _) => schemas::Origin::Dir(dir.clone()),
-        (_, Some(dir)) => schemas::Origin::Catalog(dir.clone()),
-        _ => schemas::Origin::Embedded,
+        (published, Some(dir)) => schemas::Origin::catalog(dir.clone(), published.clone()),
+        (Some(dir), None) => schemas::Origin::Dir(dir.clone()),
+        (None, None) => schemas::Origin::Embedded,
     };
     let loaded = schemas::load(&origin)?;
     let schema_count = loaded.registry.len();
     let current = Arc::new(schemas::Current::new(loaded));
     let _watcher = match (&origin, args.watch) {
-        (schemas::Origin::Catalog(dir), true) => {
-            Some(schemas::watch(dir.clone(), current.clone())?)
+        (schemas::Origin::Catalog { .. }, true) => {
+            Some(schemas::watch(origin.clone(), current.clone())?)
         }
         _ => None,
     };
