@@ -48,6 +48,17 @@ pub struct Args {
     /// Rotate an output file once it holds this many bytes (to `<file>.1`, `<file>.2`, ...).
     #[arg(long, value_name = "BYTES")]
     pub rotate_bytes: Option<u64>,
+    /// Make file outputs durable before answering: `fsync` (sync_data) each file after the
+    /// flush that precedes a `200`, and its folder when a file is created or rotated. Without
+    /// it a `200` means the operating system has the events (they survive the process being
+    /// killed, not a power cut).
+    #[arg(long)]
+    pub fsync: bool,
+    /// Remember the `event_id`s of this many good events written last: a good event whose
+    /// id is among them (a client's retry) is answered as accepted, `"duplicate": true`, and
+    /// not written again. 0: no deduplication.
+    #[arg(long, default_value_t = 100_000, value_name = "N")]
+    pub dedupe_window: usize,
     /// The largest event, in bytes (after decompression).
     #[arg(long, default_value_t = 32 * 1024, value_name = "BYTES")]
     pub max_event_bytes: usize,
