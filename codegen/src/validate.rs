@@ -37,19 +37,31 @@ pub fn catalog_registry_with(
     dir: &Path,
     published: Option<&Path>,
 ) -> Result<Registry, RegistryError> {
-    let mut sources = current_sources(dir)?;
-    if let Some(published) = published {
-        let current: std::collections::BTreeSet<(String, String)> = sources
-            .iter()
-            .map(|s| (s.event.clone(), s.version.clone()))
-            .collect();
-        sources.extend(
-            read_dir_sources(published)?
-                .into_iter()
-                .filter(|s| !current.contains(&(s.event.clone(), s.version.clone()))),
-        );
-    }
-    Registry::new(sources)
+    let sources = current_sources(dir)?;
+    Registry::new(match published {
+        Some(published) => with_published(sources, published)?,
+        None => sources,
+    })
+}
+
+/// The catalog's current `sources` plus every published version in `published` (a folder of
+/// `<event>/<version>.json`) that they do not hold: the set [`catalog_registry_with`] compiles,
+/// for a front-end that keeps the schema texts too (`serve --catalog`). A version both
+/// published and current is taken from `sources`.
+pub fn with_published(
+    mut sources: Vec<SchemaSource>,
+    published: &Path,
+) -> Result<Vec<SchemaSource>, RegistryError> {
+    let current: std::collections::BTreeSet<(String, String)> = sources
+        .iter()
+        .map(|s| (s.event.clone(), s.version.clone()))
+        .collect();
+    sources.extend(
+        read_dir_sources(published)?
+            .into_iter()
+            .filter(|s| !current.contains(&(s.event.clone(), s.version.clone()))),
+    );
+    Ok(sources)
 }
 
 fn current_sources(dir: &Path) -> Result<Vec<SchemaSource>, RegistryError> {

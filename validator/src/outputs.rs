@@ -73,6 +73,9 @@ pub struct OutputOptions {
     /// Rotate a file once it holds at least this many bytes (at a flush, so one batch is never
     /// split across two files). `None`: never.
     pub rotate_bytes: Option<u64>,
+    /// `fsync` files at each flush (and their folder when one is created or rotated), so what
+    /// was flushed survives a power cut. Stdout is a pipe or terminal: nothing to sync.
+    pub fsync: bool,
 }
 
 /// The sink of both sides: good events to `good`, bad rows to `bad`; a side without a spec is
@@ -145,7 +148,11 @@ type BoxWrite = Box<dyn Write + Send>;
 fn writer(spec: &OutputSpec, options: OutputOptions) -> io::Result<BoxWrite> {
     Ok(match spec {
         OutputSpec::Stdout => Box::new(BufWriter::with_capacity(1 << 16, io::stdout())),
-        OutputSpec::File(path) => Box::new(RotatingFile::open(path, options.rotate_bytes)?),
+        OutputSpec::File(path) => Box::new(RotatingFile::open(
+            path,
+            options.rotate_bytes,
+            options.fsync,
+        )?),
         OutputSpec::JetStream { .. } | OutputSpec::Postgres { .. } => {
             unreachable!("JetStream and PostgreSQL outputs are sinks, not writers")
         }
@@ -160,17 +167,24 @@ pub struct RotatingFile {
     file: BufWriter<File>,
     size: u64,
     limit: Option<u64>,
+    /// `fsync` at each flush.
+    sync: bool,
 }
 
 impl RotatingFile {
-    pub fn open(path: &Path, limit: Option<u64>) -> io::Result<Self> {
+    pub fn open(path: &Path, limit: Option<u64>, sync: bool) -> io::Result<Self> {
         let file = append(path)?;
         let size = file.metadata()?.len();
+        if sync {
+            // The file may be new: its name is durable once its folder is synced.
+            sync_folder(path)?;
+        }
         Ok(RotatingFile {
             path: path.to_owned(),
             file: BufWriter::with_capacity(1 << 16, file),
             size,
             limit,
+            sync,
         })
     }
 
@@ -195,8 +209,22 @@ impl RotatingFile {
         })?;
         self.file = BufWriter::with_capacity(1 << 16, append(&self.path)?);
         self.size = 0;
+        if self.sync {
+            sync_folder(&self.path)?;
+        }
         Ok(())
     }
+}
+
+/// `fsync` of the folder holding `path`: makes a created or renamed name durable.
+fn sync_folder(path: &Path) -> io::Result<()> {
+    let folder = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    File::open(folder)
+        .and_then(|f| f.sync_all())
+        .map_err(|e| io::Error::new(e.kind(), format!("cannot sync {}: {e}", folder.display())))
 }
 
 fn append(path: &Path) -> io::Result<File> {
@@ -215,9 +243,18 @@ impl Write for RotatingFile {
     }
 
     /// Writes what is buffered to the file (the operating system has it: it survives the
-    /// process, not a power cut), then rotates if the file is full.
+    /// process, not a power cut), with `sync` also to the disk (`sync_data`: it survives a
+    /// power cut), then rotates if the file is full.
     fn flush(&mut self) -> io::Result<()> {
         self.file.flush()?;
+        if self.sync {
+            self.file.get_ref().sync_data().map_err(|e| {
+                io::Error::new(
+                    e.kind(),
+                    format!("cannot sync {}: {e}", self.path.display()),
+                )
+            })?;
+        }
         if self.limit.is_some_and(|limit| self.size >= limit) {
             self.rotate()?;
         }
@@ -272,7 +309,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("good.ndjson");
         std::fs::write(&path, "old\n").unwrap();
-        let mut file = RotatingFile::open(&path, Some(10)).unwrap();
+        let mut file = RotatingFile::open(&path, Some(10), true).unwrap();
         file.write_all(b"abc\n").unwrap();
         file.flush().unwrap();
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "old\nabc\n");

@@ -499,7 +499,10 @@ fn the_test_api_lists_filters_and_resets() {
     assert_eq!(answer.status, 200, "{}", answer.text);
 
     let all = get(&server.url("/micro/all"), &[]).json();
-    assert_eq!(all, json!({"total": 5, "good": 3, "bad": 2, "stored": 5}));
+    assert_eq!(
+        all,
+        json!({"total": 5, "good": 3, "bad": 2, "duplicates": 0, "stored": 5})
+    );
     let good = get(&server.url("/micro/good"), &[]).json();
     let names: Vec<&Value> = good
         .as_array()
@@ -592,14 +595,17 @@ fn the_test_api_lists_filters_and_resets() {
         json!(more).to_string().as_bytes(),
     );
     let all = get(&server.url("/micro/all"), &[]).json();
-    assert_eq!(all, json!({"total": 9, "good": 7, "bad": 2, "stored": 6}));
+    assert_eq!(
+        all,
+        json!({"total": 9, "good": 7, "bad": 2, "duplicates": 0, "stored": 6})
+    );
     assert_eq!(count("/micro/good") + count("/micro/bad"), 6);
 
     let reset = post(&server.url("/micro/reset"), &[], b"");
     assert_eq!(reset.status, 200);
     assert_eq!(
         reset.json(),
-        json!({"total": 0, "good": 0, "bad": 0, "stored": 0})
+        json!({"total": 0, "good": 0, "bad": 0, "duplicates": 0, "stored": 0})
     );
     assert_eq!(count("/micro/good"), 0);
 
@@ -1061,4 +1067,431 @@ fn schemathesis_finds_no_server_error_and_no_response_that_breaks_the_document()
         stdout.contains("14 passed"),
         "every operation was tested:\n{stdout}"
     );
+}
+
+#[test]
+fn a_payload_nested_too_deep_is_an_invalid_event_in_every_body_form() {
+    let dir = tempfile::tempdir().unwrap();
+    let (good, bad) = (
+        dir.path().join("good.ndjson"),
+        dir.path().join("bad.ndjson"),
+    );
+    let payloads = valid_payloads(2, 17);
+    // An event whose properties nest 300 levels: well-formed JSON, deeper than the parser goes.
+    let mut deep = payloads[0].to_string();
+    deep.truncate(deep.len() - 1);
+    deep.push_str(&format!(
+        r#","extra":{}1{}}}"#,
+        r#"{"a":"#.repeat(300),
+        "}".repeat(300)
+    ));
+    let ndjson = format!("{}\n{deep}\n{}\n", payloads[0], payloads[1]);
+    // The CLI's verdict on the same lines.
+    let file = dir.path().join("lines.ndjson");
+    std::fs::write(&file, &ndjson).unwrap();
+    let cli = Command::new(env!("CARGO_BIN_EXE_eventcat-validate"))
+        .args(["--format", "json", "--no-progress"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&cli.stdout).unwrap();
+    let invalid = report["invalid"].as_array().unwrap();
+    assert_eq!(invalid.len(), 1, "{report}");
+    assert_eq!(invalid[0]["line"], 2);
+    let cli_errors = invalid[0]["errors"].clone();
+    assert_eq!(cli_errors[0]["rule"], "json:too_deep", "{cli_errors}");
+
+    // The same events go in each body: no deduplication, so each is written every time.
+    let server = Server::start(&[
+        "--dedupe-window",
+        "0",
+        "--good",
+        good.to_str().unwrap(),
+        "--bad",
+        bad.to_str().unwrap(),
+    ]);
+    let url = server.url("/v1/events");
+    let array = format!("[{}, {deep}, {}]", payloads[0], payloads[1]);
+    for (what, headers, body) in [
+        ("ndjson", vec![NDJSON], ndjson.clone()),
+        ("an array", vec![JSON], array),
+    ] {
+        let answer = post(&url, &headers, body.as_bytes());
+        assert_eq!(answer.status, 200, "{what}: {}", answer.text);
+        let answer = answer.json();
+        assert_eq!(
+            (answer["accepted"].clone(), answer["rejected"].clone()),
+            (json!(2), json!(1)),
+            "{what}: {answer}"
+        );
+        let results = answer["results"].as_array().unwrap();
+        assert_eq!(results[0]["valid"], true, "{what}");
+        assert_eq!(results[1]["valid"], false, "{what}");
+        assert_eq!(results[1]["errors"], cli_errors, "{what}: as the CLI says");
+        assert_eq!(results[2]["valid"], true, "{what}");
+    }
+    // One deep payload alone: a verdict too, not a refusal.
+    let alone = post(&url, &[JSON], deep.as_bytes());
+    assert_eq!(alone.status, 200, "{}", alone.text);
+    let alone = alone.json();
+    assert_eq!(alone["rejected"], 1);
+    assert_eq!(alone["results"][0]["errors"], cli_errors);
+    assert_eq!(server.terminate().code(), Some(0));
+
+    assert_eq!(lines(&good).len(), 4, "the other events are written");
+    let rows: Vec<Value> = lines(&bad)
+        .iter()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(rows.len(), 3);
+    for row in &rows {
+        assert_eq!(row["errors"], cli_errors);
+        assert_eq!(
+            row["payload"],
+            deep.as_str(),
+            "the bad row keeps the payload"
+        );
+    }
+    assert_eq!(
+        rows.iter().map(|r| r["index"].clone()).collect::<Vec<_>>(),
+        [json!(1), json!(1), json!(0)]
+    );
+}
+
+/// A copy of the catalog and its published schemas, with `user.login` bumped to 1.1.0 in the
+/// YAML: 1.0.0 stays only as a published schema.
+fn bumped_catalog(root: &Path) -> PathBuf {
+    let catalog = root.join("catalog");
+    copy_dir(&workspace().join("catalog"), &catalog);
+    copy_dir(
+        &workspace().join("generated/schemas"),
+        &root.join("generated/schemas"),
+    );
+    let login = walk(&catalog)
+        .into_iter()
+        .find(|p| p.ends_with("user/user.login.yaml"))
+        .expect("catalog/events/user/user.login.yaml");
+    let text = std::fs::read_to_string(&login).unwrap();
+    assert!(text.contains("version: 1.0.0"));
+    std::fs::write(&login, text.replacen("version: 1.0.0", "version: 1.1.0", 1)).unwrap();
+    catalog
+}
+
+#[test]
+fn catalog_includes_the_published_versions_and_watch_keeps_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let catalog = bumped_catalog(dir.path());
+    let login = valid_payloads(40, 23)
+        .into_iter()
+        .find(|p| p["event_name"] == "user.login")
+        .unwrap();
+    let mut bumped = login.clone();
+    bumped["version"] = json!("1.1.0");
+    let published =
+        std::fs::read_to_string(workspace().join("generated/schemas/user.login/1.0.0.json"))
+            .unwrap();
+    let check = |server: &Server| {
+        let versions: Vec<Value> = get(&server.url("/micro/schemas"), &[])
+            .json()
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|s| s["event_name"] == "user.login")
+            .map(|s| s["version"].clone())
+            .collect();
+        assert_eq!(versions, [json!("1.0.0"), json!("1.1.0")]);
+        let schema = get(&server.url("/micro/schemas/user.login/1.0.0"), &[]);
+        assert_eq!(
+            schema.json(),
+            serde_json::from_str::<Value>(&published).unwrap()
+        );
+        let body = json!([login, bumped]).to_string();
+        let answer = post(&server.url("/v1/events"), &[JSON], body.as_bytes()).json();
+        assert_eq!(answer["accepted"], 2, "{answer}");
+        assert_eq!(answer["results"][0]["version"], "1.0.0");
+        assert_eq!(answer["results"][1]["version"], "1.1.0");
+    };
+    // The published folder beside the catalog, found by default, and given with --schemas.
+    let server = Server::start(&["--catalog", catalog.to_str().unwrap()]);
+    check(&server);
+    drop(server);
+    let elsewhere = dir.path().join("published");
+    copy_dir(&dir.path().join("generated/schemas"), &elsewhere);
+    std::fs::remove_dir_all(dir.path().join("generated")).unwrap();
+    let server = Server::start(&[
+        "--catalog",
+        catalog.to_str().unwrap(),
+        "--schemas",
+        elsewhere.to_str().unwrap(),
+        "--watch",
+    ]);
+    check(&server);
+    // A reload compiles the catalog again and keeps the published versions.
+    let stream = walk(&catalog)
+        .into_iter()
+        .find(|p| p.extension().is_some_and(|e| e == "yaml") && !p.ends_with("user.login.yaml"))
+        .unwrap();
+    let text = std::fs::read_to_string(&stream).unwrap();
+    std::fs::write(&stream, format!("{text}\n")).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !server.log().contains("catalog reloaded") {
+        assert!(Instant::now() < deadline, "no reload:\n{}", server.log());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    check(&server);
+    // Without the published folder, 1.0.0 is an unknown version: the check above is not vacuous.
+    let alone = tempfile::tempdir().unwrap();
+    let only = alone.path().join("catalog");
+    copy_dir(&catalog, &only);
+    let server = Server::start(&["--catalog", only.to_str().unwrap()]);
+    let answer = post(
+        &server.url("/v1/events"),
+        &[JSON],
+        login.to_string().as_bytes(),
+    )
+    .json();
+    assert_eq!(
+        answer["results"][0]["errors"][0]["rule"], "envelope:unknown_version",
+        "{answer}"
+    );
+}
+
+/// The event ids in an NDJSON file of good events.
+fn ids(path: &Path) -> Vec<String> {
+    lines(path)
+        .iter()
+        .map(|l| {
+            serde_json::from_str::<Value>(l).unwrap()["event_id"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect()
+}
+
+/// Sends a request without reading the answer; dropping the stream hangs up, as a client
+/// whose connection dropped.
+fn post_unread(server: &Server, body: &str) -> std::net::TcpStream {
+    let mut stream = std::net::TcpStream::connect(server.address).unwrap();
+    write!(
+        stream,
+        "POST /v1/events HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        server.address,
+        body.len()
+    )
+    .unwrap();
+    stream
+}
+
+#[test]
+fn a_retried_event_is_answered_as_a_duplicate_and_written_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let (good, bad) = (
+        dir.path().join("good.ndjson"),
+        dir.path().join("bad.ndjson"),
+    );
+    let server = Server::start(&[
+        "--dedupe-window",
+        "4",
+        "--good",
+        good.to_str().unwrap(),
+        "--bad",
+        bad.to_str().unwrap(),
+    ]);
+    let url = server.url("/v1/events");
+    let p = valid_payloads(8, 31);
+    let id = |i: usize| p[i]["event_id"].as_str().unwrap().to_owned();
+    let send = |body: Value| {
+        let answer = post(&url, &[JSON], body.to_string().as_bytes());
+        assert_eq!(answer.status, 200, "{}", answer.text);
+        answer.json()
+    };
+    let duplicates = |answer: &Value| -> Vec<bool> {
+        answer["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["duplicate"].as_bool().unwrap())
+            .collect()
+    };
+
+    // The server writes the events, then the connection drops before the client reads the
+    // answer.
+    let unread = post_unread(&server, &json!([p[0], p[1]]).to_string());
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while get(&server.url("/micro/all"), &[]).json()["good"] != 2 {
+        assert!(Instant::now() < deadline, "not written:\n{}", server.log());
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    drop(unread);
+    // The retry, with one new event: the two are duplicates, accepted, not written again.
+    let retry = send(json!([p[0], p[1], p[2]]));
+    assert_eq!(duplicates(&retry), [true, true, false], "{retry}");
+    assert_eq!(retry["accepted"], 3);
+    assert!(
+        retry["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["valid"] == true)
+    );
+    // The same id twice in one request.
+    assert_eq!(duplicates(&send(json!([p[3], p[3]]))), [false, true]);
+    // An invalid event is never a duplicate (its bad row is written), nor remembered.
+    let mut broken = p[4].clone();
+    broken["properties"] = json!("broken");
+    let mut reused = p[1].clone();
+    reused["properties"] = json!(1);
+    let answer = send(json!([broken, reused]));
+    assert_eq!(duplicates(&answer), [false, false]);
+    assert_eq!(answer["rejected"], 2);
+    // ... so the event fixed and sent again with its id is written.
+    assert_eq!(duplicates(&send(json!([p[4]]))), [false]);
+    // The window holds 4 ids (p1..p4 now): p0, the oldest, was forgotten and is written again.
+    assert_eq!(duplicates(&send(json!([p[0]]))), [false]);
+    assert_eq!(duplicates(&send(json!([p[2]]))), [true]);
+
+    let all = get(&server.url("/micro/all"), &[]).json();
+    assert_eq!(all["good"], 6, "{all}");
+    assert_eq!(all["duplicates"], 4, "{all}");
+    let stored: Vec<String> = get(&server.url("/micro/good"), &[])
+        .json()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["event_id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        stored,
+        [id(0), id(4), id(3), id(2), id(1), id(0)],
+        "newest first"
+    );
+    let metrics = get(&server.url("/metrics"), &[]).text;
+    let counted: u64 = metrics
+        .lines()
+        .filter(|l| l.starts_with("eventcat_events_duplicate_total{"))
+        .map(|l| l.rsplit(' ').next().unwrap().parse::<u64>().unwrap())
+        .sum();
+    assert_eq!(counted, 4, "{metrics}");
+
+    // A reset forgets the ids with the events: a test suite's fixtures count again.
+    post(&server.url("/micro/reset"), &[], b"");
+    assert_eq!(duplicates(&send(json!([p[2]]))), [false]);
+    assert_eq!(server.terminate().code(), Some(0));
+    assert_eq!(
+        ids(&good),
+        [id(0), id(1), id(2), id(3), id(4), id(0), id(2)]
+    );
+    assert_eq!(lines(&bad).len(), 2);
+
+    // --dedupe-window 0: no deduplication.
+    let server = Server::start(&["--dedupe-window", "0"]);
+    let url = server.url("/v1/events");
+    for _ in 0..2 {
+        let answer = post(&url, &[JSON], p[5].to_string().as_bytes()).json();
+        assert_eq!(answer["results"][0]["duplicate"], false);
+    }
+    assert_eq!(get(&server.url("/micro/all"), &[]).json()["good"], 2);
+}
+
+/// The server's `fdatasync` and `fsync` calls while `run` talks to it, counted by strace
+/// attached to the running process.
+fn syncs_while(args: &[&str], run: &dyn Fn(&Server)) -> (usize, usize) {
+    let server = Server::start(args);
+    let dir = tempfile::tempdir().unwrap();
+    let trace = dir.path().join("strace.txt");
+    let mut strace = Command::new("strace")
+        .args(["-f", "-qq", "-e", "trace=fsync,fdatasync", "-o"])
+        .arg(&trace)
+        .arg("-p")
+        .arg(server.child.id().to_string())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("strace is missing: install it (`apt-get install strace`, in .ci/apt-packages)");
+    // Attached once the tracee's threads show in the trace of a request.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let status = get(&server.url("/healthz"), &[]).status;
+        assert_eq!(status, 200);
+        let attached = Command::new("grep")
+            .args(["-q", "TracerPid:[[:space:]]*[1-9]"])
+            .arg(format!("/proc/{}/status", server.child.id()))
+            .status()
+            .unwrap()
+            .success();
+        if attached {
+            break;
+        }
+        assert!(Instant::now() < deadline, "strace did not attach");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // Let strace reach every thread (-f attaches them one by one).
+    std::thread::sleep(Duration::from_millis(500));
+    run(&server);
+    assert_eq!(server.terminate().code(), Some(0));
+    let status = strace.wait().unwrap();
+    assert!(status.success(), "strace failed: {status}");
+    let text = std::fs::read_to_string(&trace).unwrap();
+    let count = |call: &str| text.lines().filter(|l| l.contains(call)).count();
+    (count("fdatasync("), count(" fsync("))
+}
+
+#[test]
+fn fsync_syncs_the_files_before_each_answer_and_they_are_complete() {
+    let payloads = valid_payloads(20, 37);
+    for fsync in [true, false] {
+        let dir = tempfile::tempdir().unwrap();
+        let (good, bad) = (
+            dir.path().join("good.ndjson"),
+            dir.path().join("bad.ndjson"),
+        );
+        let mut args = vec![
+            "--good",
+            good.to_str().unwrap(),
+            "--bad",
+            bad.to_str().unwrap(),
+            "--rotate-bytes",
+            "3000",
+        ];
+        if fsync {
+            args.push("--fsync");
+        }
+        let all_lines = |base: &Path| -> Vec<String> {
+            let mut all = Vec::new();
+            for n in (1..100).rev() {
+                all.extend(lines(&PathBuf::from(format!("{}.{n}", base.display()))));
+            }
+            all.extend(lines(base));
+            all
+        };
+        let (fdatasyncs, fsyncs) = syncs_while(&args, &|server| {
+            for (i, pair) in payloads.chunks(2).enumerate() {
+                let mut broken = pair[1].clone();
+                broken["properties"] = json!("broken");
+                let body = json!([pair[0], broken]).to_string();
+                let answer = post(&server.url("/v1/events"), &[JSON], body.as_bytes());
+                assert_eq!(answer.status, 200, "{}", answer.text);
+                // Once answered, the files hold every line, whole.
+                let written = all_lines(&good);
+                assert_eq!(written.len(), i + 1, "fsync {fsync}");
+                for line in &written {
+                    serde_json::from_str::<Value>(line).unwrap();
+                }
+                assert_eq!(all_lines(&bad).len(), i + 1, "fsync {fsync}");
+            }
+        });
+        let rotated = Path::new(&format!("{}.1", good.display())).exists();
+        assert!(rotated, "the good file was rotated");
+        if fsync {
+            // Each answer: both files synced; each file created or rotated: its folder.
+            assert!(
+                fdatasyncs >= 20,
+                "{fdatasyncs} fdatasync calls for 10 requests"
+            );
+            assert!(fsyncs >= 3, "{fsyncs} folder syncs");
+        } else {
+            assert_eq!((fdatasyncs, fsyncs), (0, 0), "no --fsync, no sync");
+        }
+    }
 }

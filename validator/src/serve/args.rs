@@ -17,10 +17,13 @@ pub struct Args {
     /// The address to listen on. Anything but loopback needs both tokens (or --insecure).
     #[arg(long, default_value = "127.0.0.1:9090", value_name = "ADDR")]
     pub listen: SocketAddr,
-    /// Use the schemas in DIR (`<event>/<version>.json`) instead of the embedded ones.
-    #[arg(long, value_name = "DIR", conflicts_with = "catalog")]
+    /// Use the schemas in DIR (`<event>/<version>.json`) instead of the embedded ones. With
+    /// --catalog: the published versions to add to the catalog's.
+    #[arg(long, value_name = "DIR")]
     pub schemas: Option<PathBuf>,
-    /// Compile the schemas of the catalog in DIR instead of using the embedded ones.
+    /// Compile the schemas of the catalog in DIR instead of using the embedded ones, plus every
+    /// published version in `generated/schemas` beside it (DIR/../generated/schemas, or
+    /// --schemas), so events of an older version stay valid after a bump.
     #[arg(long, value_name = "DIR")]
     pub catalog: Option<PathBuf>,
     /// Reload the catalog when its YAML changes; an edit with lint errors keeps the schemas in
@@ -45,6 +48,17 @@ pub struct Args {
     /// Rotate an output file once it holds this many bytes (to `<file>.1`, `<file>.2`, ...).
     #[arg(long, value_name = "BYTES")]
     pub rotate_bytes: Option<u64>,
+    /// Make file outputs durable before answering: `fsync` (sync_data) each file after the
+    /// flush that precedes a `200`, and its folder when a file is created or rotated. Without
+    /// it a `200` means the operating system has the events (they survive the process being
+    /// killed, not a power cut).
+    #[arg(long)]
+    pub fsync: bool,
+    /// Remember the `event_id`s of this many good events written last: a good event whose
+    /// id is among them (a client's retry) is answered as accepted, `"duplicate": true`, and
+    /// not written again. 0: no deduplication.
+    #[arg(long, default_value_t = 100_000, value_name = "N")]
+    pub dedupe_window: usize,
     /// The largest event, in bytes (after decompression).
     #[arg(long, default_value_t = 32 * 1024, value_name = "BYTES")]
     pub max_event_bytes: usize,

@@ -8,7 +8,6 @@ use std::io::Read;
 use std::ops::Range;
 
 use eventcat_engine::{Registry, Verdict};
-use serde::Deserialize;
 use serde_json::value::RawValue;
 
 /// The limits on a request, after Segment's HTTP API.
@@ -169,6 +168,11 @@ fn lines(body: &[u8]) -> Vec<Range<usize>> {
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// One payload, or each element of an array: the JSON must be well-formed as a whole.
+///
+/// `serde_json` reads a [`RawValue`] without recursing (it counts brackets), so a payload
+/// nested deeper than the parser's limit is still split out here, and gets its own verdict
+/// (`json:too_deep`) from the engine, as the CLI gives such a line; the other payloads of the
+/// body are judged as usual.
 fn json_payloads(body: &[u8]) -> Result<Vec<Range<usize>>, Refusal> {
     let skip = if body.starts_with(BOM) { BOM.len() } else { 0 };
     let text = &body[skip..];
@@ -239,13 +243,35 @@ pub fn check(
         .collect()
 }
 
-/// The `event_id` of a payload, read without building the payload's tree.
+/// The `event_id` of a payload, read without building the payload's tree, and only as far as
+/// it: the envelope usually starts with it, so the rest of the payload is not read a second
+/// time (a cost that showed in profiles of batches). A payload with the key twice is invalid
+/// (`json:duplicate_key`), so the first one is the id of every valid event.
 fn event_id(payload: &[u8]) -> Option<String> {
-    #[derive(Deserialize)]
-    struct Id {
-        event_id: Option<serde_json::Value>,
+    use serde::de::{self, IgnoredAny, MapAccess, Visitor};
+
+    struct Find<'f>(&'f mut Option<serde_json::Value>);
+    impl<'de> Visitor<'de> for Find<'_> {
+        type Value = ();
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a JSON object")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+            while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+                if key == "event_id" {
+                    *self.0 = Some(map.next_value()?);
+                    // Found: stop here (an error the found value outlives).
+                    return Err(de::Error::custom("found"));
+                }
+                map.next_value::<IgnoredAny>()?;
+            }
+            Ok(())
+        }
     }
-    match serde_json::from_slice::<Id>(payload).ok()?.event_id? {
+    let mut found = None;
+    let mut deserializer = serde_json::Deserializer::from_slice(payload);
+    let _ = de::Deserializer::deserialize_map(&mut deserializer, Find(&mut found));
+    match found? {
         serde_json::Value::String(id) => Some(id),
         _ => None,
     }
@@ -326,6 +352,70 @@ mod tests {
                 matches!(texts(body, Form::Json), Err(Refusal::Unreadable { .. })),
                 "{body:?}"
             );
+        }
+    }
+
+    #[test]
+    fn a_payload_too_deep_for_the_parser_is_split_out_not_refused() {
+        let deep = "[".repeat(300) + &"]".repeat(300);
+        let deep_object = r#"{"a":"#.repeat(300) + "1" + &"}".repeat(300);
+        let texts = |body: &str| -> Result<Vec<String>, Refusal> {
+            json_payloads(body.as_bytes())
+                .map(|ranges| ranges.into_iter().map(|r| body[r].to_owned()).collect())
+        };
+        for (body, expected) in [
+            (
+                format!("[{{\"a\":\"]\\\"[\"}}, {deep} ,\"x\", 2]"),
+                vec![
+                    r#"{"a":"]\"["}"#.to_owned(),
+                    deep.clone(),
+                    r#""x""#.to_owned(),
+                    "2".to_owned(),
+                ],
+            ),
+            (
+                format!("\u{feff} {deep_object}\n"),
+                vec![deep_object.clone()],
+            ),
+            // 127 levels inside the array: the array's own level is not the payload's.
+            (
+                format!("[{}]", "[".repeat(127) + &"]".repeat(127)),
+                vec!["[".repeat(127) + &"]".repeat(127)],
+            ),
+        ] {
+            assert_eq!(texts(&body).unwrap(), expected, "{body:.40}");
+        }
+        // The body is still checked whole: a syntax error after a deep payload is a `400`.
+        for (body, line, column) in [
+            (format!("[{deep} {{}}]"), 1, 603),
+            (format!("[{deep},\n tru]"), 2, 5),
+            (format!("{deep_object} x"), 1, 1803),
+        ] {
+            match texts(&body) {
+                Err(Refusal::NotJson {
+                    line: l, column: c, ..
+                }) => assert_eq!((l, c), (line, column), "{}", &body[body.len() - 30..]),
+                other => panic!("{body:.40}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn the_event_id_is_read_as_far_as_it() {
+        for (payload, id) in [
+            (r#"{"event_id": "a-1", "x": [1, 2]}"#, Some("a-1")),
+            (
+                r#"{"x": {"event_id": "inner"}, "event_id": "outer"}"#,
+                Some("outer"),
+            ),
+            (r#"{"event_id": "a\u0041"}"#, Some("aA")),
+            (r#"{"event_id": "first", "broken": tru"#, Some("first")),
+            (r#"{"event_id": 12}"#, None),
+            (r#"{"x": 1}"#, None),
+            (r#"["event_id", "x"]"#, None),
+            ("not json", None),
+        ] {
+            assert_eq!(event_id(payload.as_bytes()).as_deref(), id, "{payload}");
         }
     }
 

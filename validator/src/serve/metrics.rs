@@ -46,6 +46,7 @@ pub struct Metrics {
     registry: prometheus_client::registry::Registry,
     accepted: Family<EventLabels, Counter>,
     rejected: Family<EventLabels, Counter>,
+    duplicates: Family<EventLabels, Counter>,
     errors: Family<RuleLabels, Counter>,
     latency: HistogramFamily,
     limits: Family<LimitLabels, Counter>,
@@ -61,6 +62,7 @@ impl Metrics {
         let mut registry = prometheus_client::registry::Registry::with_prefix("eventcat");
         let accepted = Family::default();
         let rejected = Family::default();
+        let duplicates = Family::default();
         let errors = Family::default();
         let latency = HistogramFamily::new_with_constructor(latency_histogram as fn() -> Histogram);
         let limits = Family::default();
@@ -73,6 +75,11 @@ impl Metrics {
             "events_rejected",
             "Invalid events, by event and version (empty when the registry has no such schema)",
             rejected.clone(),
+        );
+        registry.register(
+            "events_duplicate",
+            "Valid events not written again: their event_id was in the dedupe window",
+            duplicates.clone(),
         );
         registry.register(
             "event_errors",
@@ -93,19 +100,28 @@ impl Metrics {
             registry,
             accepted,
             rejected,
+            duplicates,
             errors,
             latency,
             limits,
         }
     }
 
-    /// Counts a request's events, once they are written.
-    pub fn events(&self, registry: &Registry, events: &[Checked]) {
-        for event in events {
+    /// Counts a request's events, once they are written; `duplicates` (indexes, in order)
+    /// count as duplicates, not as accepted.
+    pub fn events(&self, registry: &Registry, events: &[Checked], duplicates: &[usize]) {
+        let mut duplicates = duplicates.iter().peekable();
+        for (index, event) in events.iter().enumerate() {
+            let duplicate = duplicates.next_if_eq(&&index).is_some();
             match &event.verdict {
                 Verdict::Valid { schema } => {
                     let schema = registry.schema(*schema);
-                    self.accepted
+                    let family = if duplicate {
+                        &self.duplicates
+                    } else {
+                        &self.accepted
+                    };
+                    family
                         .get_or_create(&EventLabels {
                             event: schema.event.clone(),
                             version: schema.version.clone(),

@@ -11,6 +11,7 @@
 
 mod args;
 mod auth;
+mod dedupe;
 mod ingest;
 mod metrics;
 mod page;
@@ -43,16 +44,16 @@ pub fn run(args: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
         args.insecure,
     )?;
     let origin = match (&args.schemas, &args.catalog) {
-        (Some(dir), _) => schemas::Origin::Dir(dir.clone()),
-        (_, Some(dir)) => schemas::Origin::Catalog(dir.clone()),
-        _ => schemas::Origin::Embedded,
+        (published, Some(dir)) => schemas::Origin::catalog(dir.clone(), published.clone()),
+        (Some(dir), None) => schemas::Origin::Dir(dir.clone()),
+        (None, None) => schemas::Origin::Embedded,
     };
     let loaded = schemas::load(&origin)?;
     let schema_count = loaded.registry.len();
     let current = Arc::new(schemas::Current::new(loaded));
     let _watcher = match (&origin, args.watch) {
-        (schemas::Origin::Catalog(dir), true) => {
-            Some(schemas::watch(dir.clone(), current.clone())?)
+        (schemas::Origin::Catalog { .. }, true) => {
+            Some(schemas::watch(origin.clone(), current.clone())?)
         }
         _ => None,
     };
@@ -71,9 +72,13 @@ pub fn run(args: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
         args.bad.as_ref(),
         OutputOptions {
             rotate_bytes: args.rotate_bytes,
+            fsync: args.fsync,
         },
     )?;
-    let store = Arc::new(Mutex::new(store::Store::new(args.max_events)));
+    let store = Arc::new(Mutex::new(store::Store::new(
+        args.max_events,
+        dedupe::Window::new(args.dedupe_window),
+    )));
     let metrics = Arc::new(metrics::Metrics::new());
     let (jobs, writer) = writer::spawn(sink, store.clone(), metrics.clone(), args.on_invalid)?;
     let state = Arc::new(routes::AppState {
@@ -104,6 +109,8 @@ pub fn run(args: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
         tracing::info!(
             schemas = schema_count,
             on_invalid = ?args.on_invalid,
+            dedupe_window = args.dedupe_window,
+            fsync = args.fsync,
             "listening on http://{address}"
         );
         axum::serve(

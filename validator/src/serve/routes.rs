@@ -279,6 +279,9 @@ struct EventResult<'a> {
     event_name: Option<&'a str>,
     version: Option<&'a str>,
     valid: bool,
+    /// A good event whose `event_id` was written before (within the dedupe window): accepted,
+    /// not written again.
+    duplicate: bool,
     errors: &'a [PayloadError],
 }
 
@@ -323,24 +326,21 @@ async fn ingest_events(
         Err(r) => return refusal(&state, r),
     };
     let loaded = state.current.get();
-    let events = ingest::check(
+    let events: Arc<[Checked]> = ingest::check(
         &loaded.registry,
         &body,
         form,
         ranges,
         limits.max_event_bytes,
-    );
-    let answer = match serde_json::to_vec(&answer(&info.id, &loaded.registry, &events)) {
-        Ok(answer) => answer,
-        Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
-    };
+    )
+    .into();
     let (reply, written) = oneshot::channel();
     let batch = Batch {
-        loaded,
+        loaded: loaded.clone(),
         request_id: info.id.clone(),
         received_at,
         body,
-        events,
+        events: events.clone(),
         reply,
     };
     if state.writer.send(Job::Batch(batch)).await.is_err() {
@@ -350,12 +350,10 @@ async fn ingest_events(
         );
     }
     match written.await {
-        Ok(Ok(())) => (
-            StatusCode::OK,
-            [(header::CONTENT_TYPE, "application/json")],
-            Body::from(answer),
-        )
-            .into_response(),
+        Ok(Ok(written)) => {
+            let answer = answer(&info.id, &loaded.registry, &events, &written.duplicates);
+            json_response(StatusCode::OK, &answer)
+        }
         Ok(Err(e)) => error(
             StatusCode::SERVICE_UNAVAILABLE,
             format!("the events could not be written, none is acknowledged: {e}"),
@@ -371,7 +369,9 @@ fn answer<'a>(
     request_id: &'a str,
     registry: &'a eventcat_engine::Registry,
     events: &'a [Checked],
+    duplicates: &[usize],
 ) -> IngestAnswer<'a> {
+    let mut duplicates = duplicates.iter().peekable();
     let results: Vec<EventResult<'a>> = events
         .iter()
         .enumerate()
@@ -397,6 +397,7 @@ fn answer<'a>(
                 event_name,
                 version,
                 valid: event.verdict.is_valid(),
+                duplicate: duplicates.next_if_eq(&&index).is_some(),
                 errors,
             }
         })

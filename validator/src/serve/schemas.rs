@@ -12,7 +12,25 @@ use eventcat_engine::{Registry, SchemaId, SchemaSource};
 pub enum Origin {
     Embedded,
     Dir(PathBuf),
-    Catalog(PathBuf),
+    /// A catalog's YAML, compiled, plus the published versions in `published` (the catalog's
+    /// `../generated/schemas` by default, as the CLI's `--catalog`), so that events of an older
+    /// published version stay valid after a bump.
+    Catalog {
+        dir: PathBuf,
+        published: Option<PathBuf>,
+    },
+}
+
+impl Origin {
+    /// `--catalog DIR` with the published versions of `--schemas`, or else of
+    /// `DIR/../generated/schemas` when that folder exists.
+    pub fn catalog(dir: PathBuf, published: Option<PathBuf>) -> Origin {
+        let published = published.or_else(|| {
+            let default = eventcat::compat::default_schemas_dir(&dir);
+            default.is_dir().then_some(default)
+        });
+        Origin::Catalog { dir, published }
+    }
 }
 
 /// A compiled registry and the JSON text of each of its schemas, by [`SchemaId`].
@@ -51,7 +69,14 @@ pub fn load(origin: &Origin) -> Result<Loaded, String> {
             eventcat_validate::embedded_sources()
         }
         Origin::Dir(dir) => eventcat_engine::read_dir_sources(dir).map_err(|e| e.to_string())?,
-        Origin::Catalog(dir) => catalog_sources(dir)?,
+        Origin::Catalog { dir, published } => {
+            let current = catalog_sources(dir)?;
+            match published {
+                Some(published) => eventcat::validate::with_published(current, published)
+                    .map_err(|e| e.to_string())?,
+                None => current,
+            }
+        }
     };
     Loaded::new(sources)
 }
@@ -99,7 +124,11 @@ const DEBOUNCE: Duration = Duration::from_millis(300);
 /// Watches the catalog folder: after YAML changes (debounced), compiles it again and swaps
 /// the registry in; when it does not compile, keeps the old one and logs why. The watcher
 /// lives as long as the value returned.
-pub fn watch(dir: PathBuf, current: Arc<Current>) -> Result<notify::RecommendedWatcher, String> {
+pub fn watch(origin: Origin, current: Arc<Current>) -> Result<notify::RecommendedWatcher, String> {
+    let Origin::Catalog { dir, .. } = &origin else {
+        return Err("only a catalog is watched".to_owned());
+    };
+    let dir = dir.clone();
     use notify::Watcher;
     let (tx, rx) = std::sync::mpsc::channel::<()>();
     let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
@@ -122,7 +151,7 @@ pub fn watch(dir: PathBuf, current: Arc<Current>) -> Result<notify::RecommendedW
         .spawn(move || {
             while rx.recv().is_ok() {
                 while rx.recv_timeout(DEBOUNCE).is_ok() {}
-                match load(&Origin::Catalog(dir.clone())) {
+                match load(&origin) {
                     Ok(loaded) => {
                         let schemas = loaded.registry.len();
                         current.set(loaded);

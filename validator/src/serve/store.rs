@@ -9,6 +9,8 @@ use eventcat_engine::PayloadError;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::dedupe::Window;
+
 /// One event as the test API shows it.
 #[derive(Debug, Clone, Serialize)]
 pub struct Stored {
@@ -35,6 +37,9 @@ pub struct Counts {
     pub total: u64,
     pub good: u64,
     pub bad: u64,
+    /// Good events not written again: their `event_id` was in the dedupe window. Not in
+    /// `total`, `good` or `stored`.
+    pub duplicates: u64,
     /// Events the store holds now (at most `--max-events`).
     pub stored: u64,
 }
@@ -45,16 +50,28 @@ pub struct Store {
     max: usize,
     good: u64,
     bad: u64,
+    duplicates: u64,
+    /// The `event_id`s of the good events written last (`--dedupe-window`). Kept here, under
+    /// the store's lock, so that `/micro/reset` forgets them with the events: a test suite that
+    /// resets and sends its fixtures again sees them again.
+    pub window: Window,
 }
 
 impl Store {
-    pub fn new(max: usize) -> Self {
+    pub fn new(max: usize, window: Window) -> Self {
         Store {
             events: VecDeque::with_capacity(max.min(1 << 16)),
             max,
             good: 0,
             bad: 0,
+            duplicates: 0,
+            window,
         }
+    }
+
+    /// Counts a duplicate (not stored).
+    pub fn duplicate(&mut self) {
+        self.duplicates += 1;
     }
 
     pub fn push(&mut self, event: Stored) {
@@ -77,6 +94,7 @@ impl Store {
             total: self.good + self.bad,
             good: self.good,
             bad: self.bad,
+            duplicates: self.duplicates,
             stored: self.events.len() as u64,
         }
     }
@@ -85,6 +103,8 @@ impl Store {
         self.events.clear();
         self.good = 0;
         self.bad = 0;
+        self.duplicates = 0;
+        self.window.clear();
     }
 
     /// The good (or bad) events, newest first, for filtering outside the lock.
@@ -202,7 +222,7 @@ mod tests {
 
     #[test]
     fn the_store_keeps_the_newest_and_counts_everything() {
-        let mut store = Store::new(2);
+        let mut store = Store::new(2, Window::new(0));
         for n in 0..5 {
             store.push(stored(n, n % 2 == 0, serde_json::json!({}), vec![]));
         }
@@ -212,6 +232,7 @@ mod tests {
                 total: 5,
                 good: 3,
                 bad: 2,
+                duplicates: 0,
                 stored: 2
             }
         );

@@ -5,13 +5,17 @@
 //! acknowledgement or a database commit), so it must not run on the async runtime's workers.
 //! A handler validates its request, sends the batch here through a bounded channel (a full
 //! channel holds handlers back: backpressure instead of unbounded memory) and waits on a
-//! oneshot reply. The writer hands every event to the sink with the engine's
-//! [`deliver`](eventcat_engine::deliver), calls [`Sink::flush`] once per request, and only
-//! then puts the events in the store and replies; so the `200` a client gets means its events
-//! are in the outputs (written to the operating system for files), and a sink that blocks in
-//! `flush` until a broker or database has them (JetStream, PostgreSQL) plugs in unchanged.
+//! oneshot reply. The writer takes every batch waiting in the channel at once (a group
+//! commit: one flush, and one `fsync` with `--fsync`, for all of them), hands every event to
+//! the sink with the engine's [`deliver`](eventcat_engine::deliver), calls [`Sink::flush`],
+//! and only then puts the events in the store and the dedupe window and replies; so the `200`
+//! a client gets means its events are in the outputs (written to the operating system for
+//! files, on disk with `--fsync`), and a sink that blocks in `flush` until a broker or
+//! database has them (JetStream, PostgreSQL) plugs in unchanged. A good event whose
+//! `event_id` the dedupe window holds is not written again (see [`super::dedupe`]).
 //! On shutdown, [`Job::Close`] comes after the last request: the sink is flushed and dropped.
 
+use std::collections::HashSet;
 use std::io;
 use std::sync::{Arc, Mutex};
 
@@ -20,6 +24,7 @@ use eventcat_engine::{At, Good, Sink, Verdict, deliver};
 use tokio::sync::{mpsc, oneshot};
 
 use super::args::OnInvalid;
+use super::dedupe::Key;
 use super::ingest::Checked;
 use super::metrics::Metrics;
 use super::schemas::Loaded;
@@ -36,9 +41,18 @@ pub struct Batch {
     pub request_id: Arc<str>,
     pub received_at: Arc<str>,
     pub body: Bytes,
-    pub events: Vec<Checked>,
+    /// Shared with the handler, which answers from them once they are written.
+    pub events: Arc<[Checked]>,
     /// `Ok` once every event is written and flushed.
-    pub reply: oneshot::Sender<io::Result<()>>,
+    pub reply: oneshot::Sender<io::Result<Written>>,
+}
+
+/// What the writer did with a batch.
+#[derive(Debug, Default)]
+pub struct Written {
+    /// The indexes of the good events not written because their `event_id` was in the dedupe
+    /// window (or earlier in the same request), in order.
+    pub duplicates: Vec<usize>,
 }
 
 #[derive(Debug)]
@@ -55,7 +69,7 @@ pub fn spawn(
     metrics: Arc<Metrics>,
     on_invalid: OnInvalid,
 ) -> io::Result<(mpsc::Sender<Job>, std::thread::JoinHandle<io::Result<()>>)> {
-    let (tx, mut rx) = mpsc::channel::<Job>(64);
+    let (tx, mut rx) = mpsc::channel::<Job>(QUEUE);
     let handle = std::thread::Builder::new()
         .name("writer".into())
         .spawn(move || {
@@ -65,16 +79,33 @@ pub fn spawn(
                 metrics,
                 on_invalid,
             };
-            while let Some(job) = rx.blocking_recv() {
-                match job {
-                    Job::Batch(batch) => writer.write(batch),
-                    Job::Close => break,
+            let mut group = Vec::with_capacity(QUEUE);
+            let mut closing = false;
+            while !closing {
+                match rx.blocking_recv() {
+                    Some(Job::Batch(batch)) => group.push(batch),
+                    Some(Job::Close) | None => break,
                 }
+                // Everything else already waiting goes in the same flush.
+                while group.len() < QUEUE {
+                    match rx.try_recv() {
+                        Ok(Job::Batch(batch)) => group.push(batch),
+                        Ok(Job::Close) => {
+                            closing = true;
+                            break;
+                        }
+                        Err(_) => break,
+                    }
+                }
+                writer.write(&mut group);
             }
             writer.sink.flush()
         })?;
     Ok((tx, handle))
 }
+
+/// Batches waiting for the writer (and so the most in one group commit).
+const QUEUE: usize = 64;
 
 struct Writer {
     sink: Box<dyn Sink + Send>,
@@ -83,22 +114,97 @@ struct Writer {
     on_invalid: OnInvalid,
 }
 
+/// A batch being written: which of its events are duplicates, and the window keys of the
+/// others, remembered once the flush succeeds.
+struct Pending {
+    batch: Batch,
+    duplicates: Vec<usize>,
+    keys: Vec<Key>,
+}
+
 impl Writer {
-    fn write(&mut self, batch: Batch) {
-        let result = self.deliver(&batch).and_then(|()| self.sink.flush());
-        if result.is_ok() {
-            self.metrics.events(&batch.loaded.registry, &batch.events);
-            self.remember(&batch);
-        } else if let Err(error) = &result {
-            tracing::error!(request_id = %batch.request_id, %error, "cannot write the outputs");
+    /// Writes a group of batches with one flush, then answers each (drains `group`).
+    fn write(&mut self, group: &mut Vec<Batch>) {
+        let pending = self.find_duplicates(group.drain(..));
+        let result = pending
+            .iter()
+            .try_for_each(|p| self.deliver(p))
+            .and_then(|()| self.sink.flush());
+        match result {
+            Ok(()) => {
+                {
+                    let mut store = self.store.lock().unwrap_or_else(|e| e.into_inner());
+                    for p in &pending {
+                        for key in &p.keys {
+                            store.window.insert(*key);
+                        }
+                        self.metrics.events(
+                            &p.batch.loaded.registry,
+                            &p.batch.events,
+                            &p.duplicates,
+                        );
+                        remember(&mut store, p);
+                    }
+                }
+                for p in pending {
+                    // The handler may have gone (its client hung up); the events are written
+                    // all the same, and a retry finds them in the dedupe window.
+                    let _ = p.batch.reply.send(Ok(Written {
+                        duplicates: p.duplicates,
+                    }));
+                }
+            }
+            Err(error) => {
+                for p in pending {
+                    tracing::error!(request_id = %p.batch.request_id, %error, "cannot write the outputs");
+                    let _ = p
+                        .batch
+                        .reply
+                        .send(Err(io::Error::new(error.kind(), error.to_string())));
+                }
+            }
         }
-        // The handler may have gone (its client hung up); the events are written all the same.
-        let _ = batch.reply.send(result);
     }
 
-    fn deliver(&mut self, batch: &Batch) -> io::Result<()> {
+    /// Which good events have an `event_id` already written (in the window, or earlier in
+    /// this group): looked up, not yet remembered, so a failed write forgets nothing.
+    fn find_duplicates(&self, batches: impl Iterator<Item = Batch>) -> Vec<Pending> {
+        let store = self.store.lock().unwrap_or_else(|e| e.into_inner());
+        let mut in_group: HashSet<Key> = HashSet::new();
+        batches
+            .map(|batch| {
+                let mut duplicates = Vec::new();
+                let mut keys = Vec::new();
+                for (index, event) in batch.events.iter().enumerate() {
+                    let key = match (&event.verdict, &event.event_id) {
+                        (Verdict::Valid { .. }, Some(id)) => store.window.key(id),
+                        _ => None,
+                    };
+                    if let Some(key) = key {
+                        if store.window.contains(key) || !in_group.insert(key) {
+                            duplicates.push(index);
+                        } else {
+                            keys.push(key);
+                        }
+                    }
+                }
+                Pending {
+                    batch,
+                    duplicates,
+                    keys,
+                }
+            })
+            .collect()
+    }
+
+    fn deliver(&mut self, pending: &Pending) -> io::Result<()> {
+        let batch = &pending.batch;
         let registry = &batch.loaded.registry;
+        let mut duplicates = pending.duplicates.iter().peekable();
         for (index, event) in batch.events.iter().enumerate() {
+            if duplicates.next_if_eq(&&index).is_some() {
+                continue;
+            }
             let payload = &batch.body[event.range.clone()];
             let at = At::Request {
                 request_id: batch.request_id.as_ref().into(),
@@ -130,41 +236,47 @@ impl Writer {
         }
         Ok(())
     }
+}
 
-    fn remember(&self, batch: &Batch) {
-        let registry = &batch.loaded.registry;
-        let mut store = self.store.lock().unwrap_or_else(|e| e.into_inner());
-        for (index, event) in batch.events.iter().enumerate() {
-            let payload = String::from_utf8_lossy(&batch.body[event.range.clone()]).into_owned();
-            let (valid, name, version, errors) = match &event.verdict {
-                Verdict::Valid { schema } => {
-                    let schema = registry.schema(*schema);
-                    (
-                        true,
-                        Some(schema.event.clone()),
-                        Some(schema.version.clone()),
-                        Vec::new(),
-                    )
-                }
-                Verdict::Invalid(invalid) => (
-                    false,
-                    invalid.event.clone(),
-                    invalid.version.clone(),
-                    invalid.errors.clone(),
-                ),
-            };
-            store.push(Stored {
-                valid,
-                request_id: batch.request_id.clone(),
-                index: index as u64,
-                received_at: batch.received_at.clone(),
-                event: name,
-                version,
-                event_id: event.event_id.clone(),
-                errors,
-                payload,
-            });
+/// Puts a written batch's events in the store (the duplicates are only counted).
+fn remember(store: &mut Store, pending: &Pending) {
+    let batch = &pending.batch;
+    let registry = &batch.loaded.registry;
+    let mut duplicates = pending.duplicates.iter().peekable();
+    for (index, event) in batch.events.iter().enumerate() {
+        if duplicates.next_if_eq(&&index).is_some() {
+            store.duplicate();
+            continue;
         }
+        let payload = String::from_utf8_lossy(&batch.body[event.range.clone()]).into_owned();
+        let (valid, name, version, errors) = match &event.verdict {
+            Verdict::Valid { schema } => {
+                let schema = registry.schema(*schema);
+                (
+                    true,
+                    Some(schema.event.clone()),
+                    Some(schema.version.clone()),
+                    Vec::new(),
+                )
+            }
+            Verdict::Invalid(invalid) => (
+                false,
+                invalid.event.clone(),
+                invalid.version.clone(),
+                invalid.errors.clone(),
+            ),
+        };
+        store.push(Stored {
+            valid,
+            request_id: batch.request_id.clone(),
+            index: index as u64,
+            received_at: batch.received_at.clone(),
+            event: name,
+            version,
+            event_id: event.event_id.clone(),
+            errors,
+            payload,
+        });
     }
 }
 
