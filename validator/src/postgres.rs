@@ -347,29 +347,11 @@ fn prepare(client: &mut Client) -> Result<HashMap<(String, u64), String>, Connec
             ((row.get(0), major as u64), row.get(2))
         })
         .collect();
-    // Session-local, emptied at each commit: concurrent loaders never see each other's. The
-    // valid payloads' staging table has a partition per event table, so that each generated
-    // loader function (`... FROM pg_temp.eventcat_staging WHERE table_name = 'its table'`)
-    // reads only its own rows: the planner prunes the other partitions. With one unpartitioned
-    // table, each of the loaders read the whole batch twice.
+    // Session-local, emptied at each commit: concurrent loaders never see each other's.
     client
         .batch_execute(
-            "CREATE TEMP TABLE IF NOT EXISTS eventcat_staging
-                 (source text, position text, table_name text, payload jsonb)
-                 PARTITION BY LIST (table_name);
-             DO $staging$
-             DECLARE target record;
-             BEGIN
-                 FOR target IN SELECT t.table_name, row_number() OVER (ORDER BY t.table_name) AS n
-                     FROM eventcat.event_tables AS t LOOP
-                     EXECUTE format('CREATE TEMP TABLE IF NOT EXISTS %I PARTITION OF
-                         pg_temp.eventcat_staging FOR VALUES IN (%L) ON COMMIT DELETE ROWS',
-                         'eventcat_staging_' || target.n, target.table_name);
-                 END LOOP;
-                 CREATE TEMP TABLE IF NOT EXISTS eventcat_staging_default PARTITION OF
-                     pg_temp.eventcat_staging DEFAULT ON COMMIT DELETE ROWS;
-             END
-             $staging$;
+            "CREATE TEMP TABLE IF NOT EXISTS eventcat_staging \
+             (source text, position text, table_name text, payload jsonb) ON COMMIT DELETE ROWS;\
              CREATE TEMP TABLE IF NOT EXISTS eventcat_bad_staging \
              (source text, position text, event_name text, version text, errors jsonb, \
              payload text, payload_base64 text) ON COMMIT DELETE ROWS;",
