@@ -71,10 +71,9 @@ CREATE TABLE IF NOT EXISTS "eventcat"."bad_events" (
 CREATE UNIQUE INDEX IF NOT EXISTS "bad_events_replay_key"
     ON "eventcat"."bad_events" ("source", "position", md5("payload"));
 
--- Creates the partition of `target` that holds `moment` unless it exists; returns its name. Runs
--- as the owner of the tables (the loader may insert, not create tables); two loaders cannot
--- create it twice.
-CREATE OR REPLACE FUNCTION "eventcat"."create_partition"(target text, moment timestamptz)
+-- The partition of `target` that holds `moment`, created when missing. Runs as the owner of the
+-- tables (the loader may insert, not create tables); two loaders cannot create it twice.
+CREATE OR REPLACE FUNCTION "eventcat"."ensure_partition"(target text, moment timestamptz)
 RETURNS text
 LANGUAGE plpgsql
 SECURITY DEFINER
@@ -93,6 +92,9 @@ BEGIN
     lower_bound := date_trunc(width, moment AT TIME ZONE 'UTC');
     upper_bound := lower_bound + ('1 ' || width)::interval;
     part := target || '_p' || to_char(lower_bound, CASE width WHEN 'day' THEN 'YYYYMMDD' ELSE 'YYYYMM' END);
+    IF EXISTS (SELECT FROM "eventcat"."partitions" AS p WHERE p.partition_name = part) THEN
+        RETURN part;
+    END IF;
     PERFORM pg_advisory_xact_lock(hashtext('eventcat.ensure_partition'), hashtext(part));
     IF EXISTS (SELECT FROM "eventcat"."partitions" AS p WHERE p.partition_name = part) THEN
         RETURN part;
@@ -102,33 +104,6 @@ BEGIN
     INSERT INTO "eventcat"."partitions" ("partition_name", "table_name", "range_start", "range_end")
     VALUES (part, target, lower_bound AT TIME ZONE 'UTC', upper_bound AT TIME ZONE 'UTC');
     RETURN part;
-END
-$fn$;
-REVOKE ALL ON FUNCTION "eventcat"."create_partition"(text, timestamptz) FROM PUBLIC;
-
--- The partition of `target` that holds `moment`, created when missing. The loader functions
--- call it for every distinct day of every batch, so the usual case, a partition that exists, is
--- a lookup with the caller's rights: entering a SECURITY DEFINER function with its own
--- search_path costs ~10 times the lookup, so only a missing partition pays for it. Every name
--- is schema-qualified; running as the caller, the caller's search_path can only fool itself.
-CREATE OR REPLACE FUNCTION "eventcat"."ensure_partition"(target text, moment timestamptz)
-RETURNS text
-LANGUAGE plpgsql
-SECURITY INVOKER
-AS $fn$
-DECLARE
-    width text;
-    part text;
-BEGIN
-    SELECT t.partition_width INTO width FROM "eventcat"."event_tables" AS t WHERE t.table_name = target;
-    IF width IS NOT NULL THEN
-        part := target || '_p' || pg_catalog.to_char(pg_catalog.date_trunc(width, moment AT TIME ZONE 'UTC'),
-            CASE width WHEN 'day' THEN 'YYYYMMDD' ELSE 'YYYYMM' END);
-        IF EXISTS (SELECT FROM "eventcat"."partitions" AS p WHERE p.partition_name = part) THEN
-            RETURN part;
-        END IF;
-    END IF;
-    RETURN "eventcat"."create_partition"(target, moment);
 END
 $fn$;
 REVOKE ALL ON FUNCTION "eventcat"."ensure_partition"(text, timestamptz) FROM PUBLIC;
@@ -163,9 +138,8 @@ REVOKE ALL ON FUNCTION "eventcat"."load_staged"() FROM PUBLIC;
 
 GRANT USAGE ON SCHEMA "events" TO "eventcat_reader", "eventcat_writer";
 GRANT USAGE ON SCHEMA "eventcat" TO "eventcat_writer";
-GRANT SELECT ON "eventcat"."event_tables", "eventcat"."partitions" TO "eventcat_writer";
+GRANT SELECT ON "eventcat"."event_tables" TO "eventcat_writer";
 GRANT SELECT, INSERT ON "eventcat"."bad_events" TO "eventcat_writer";
-GRANT EXECUTE ON FUNCTION "eventcat"."create_partition"(text, timestamptz) TO "eventcat_writer";
 GRANT EXECUTE ON FUNCTION "eventcat"."ensure_partition"(text, timestamptz) TO "eventcat_writer";
 GRANT EXECUTE ON FUNCTION "eventcat"."load_staged"() TO "eventcat_writer";
 
