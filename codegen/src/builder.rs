@@ -132,10 +132,10 @@ impl Builder {
                 catalog: self.catalog.clone(),
                 findings,
             })?;
-        if let Some(only) = &self.only_events {
-            if let Some(unknown) = only.iter().find(|n| !catalog.events.contains_key(*n)) {
-                return Err(BuildError::UnknownEvent(unknown.clone()));
-            }
+        if let Some(only) = &self.only_events
+            && let Some(unknown) = only.iter().find(|n| !catalog.events.contains_key(*n))
+        {
+            return Err(BuildError::UnknownEvent(unknown.clone()));
         }
         let extra_derives = self
             .extra_derives

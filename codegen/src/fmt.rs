@@ -260,13 +260,13 @@ impl<'a> Writer<'a> {
             Value::Seq(items) if items.is_empty() => self.out.push_str(" []\n"),
             Value::Seq(items) => {
                 let item_schema = self.resolve(schema).and_then(|s| s.get("items"));
-                if let Some(flow) = flow_list(items) {
-                    if self.current_column() + 1 + flow.chars().count() <= LINE_WIDTH {
-                        self.out.push(' ');
-                        self.out.push_str(&flow);
-                        self.out.push('\n');
-                        return;
-                    }
+                if let Some(flow) = flow_list(items)
+                    && self.current_column() + 1 + flow.chars().count() <= LINE_WIDTH
+                {
+                    self.out.push(' ');
+                    self.out.push_str(&flow);
+                    self.out.push('\n');
+                    return;
                 }
                 self.out.push('\n');
                 for item in items {

@@ -269,15 +269,15 @@ pub fn violations(
         }
     }
     for event in catalog.events.values() {
-        if let Some(highest) = published.versions(&event.name).into_iter().next_back() {
-            if highest > event.version {
-                found.push(Violation::Behind {
-                    event: event.name.clone(),
-                    version: event.version.clone(),
-                    published: highest,
-                    source_file: event.source_file.clone(),
-                });
-            }
+        if let Some(highest) = published.versions(&event.name).into_iter().next_back()
+            && highest > event.version
+        {
+            found.push(Violation::Behind {
+                event: event.name.clone(),
+                version: event.version.clone(),
+                published: highest,
+                source_file: event.source_file.clone(),
+            });
         }
         if let Some(on_disk) = published.load(&event.name, &event.version)? {
             let now = json_schema::event_schema(catalog, event);

@@ -439,10 +439,10 @@ impl<'a> Sampler<'a> {
     /// A value for the field, or `None` when it is optional and left out this time (always left
     /// out when the environment forbids it).
     fn maybe_field(&mut self, field: &Field, environment: &str) -> Option<Value> {
-        if let Some(allowed) = &field.environments {
-            if !allowed.iter().any(|e| e == environment) {
-                return None;
-            }
+        if let Some(allowed) = &field.environments
+            && !allowed.iter().any(|e| e == environment)
+        {
+            return None;
         }
         if field.optional && self.rng.bool() {
             return None;

@@ -239,12 +239,12 @@ impl<'de> Visitor<'de> for ValueVisitor<'_> {
             };
             // Check before inserting: the key is moved into the map.
             if map.contains_key(&key) {
-                if let Some(tracker) = tracker.as_deref_mut() {
-                    if tracker.duplicate.is_none() {
-                        let mut pointer = pointer_of(tracker.path.iter().map(String::as_str));
-                        push_segment(&mut pointer, &key);
-                        tracker.duplicate = Some((key.clone(), pointer));
-                    }
+                if let Some(tracker) = tracker.as_deref_mut()
+                    && tracker.duplicate.is_none()
+                {
+                    let mut pointer = pointer_of(tracker.path.iter().map(String::as_str));
+                    push_segment(&mut pointer, &key);
+                    tracker.duplicate = Some((key.clone(), pointer));
                 }
                 return Err(de::Error::custom(format_args!("{DUPLICATE_MARKER} {key}")));
             }

@@ -149,15 +149,14 @@ impl Registry {
             if let Some(found) = schema
                 .pointer(&format!("/properties/{key}/const"))
                 .and_then(Value::as_str)
+                && found != claimed
             {
-                if found != claimed {
-                    return Err(RegistryError::Mismatch {
-                        origin: source.origin.clone(),
-                        key,
-                        found: found.to_owned(),
-                        expected: claimed.clone(),
-                    });
-                }
+                return Err(RegistryError::Mismatch {
+                    origin: source.origin.clone(),
+                    key,
+                    found: found.to_owned(),
+                    expected: claimed.clone(),
+                });
             }
         }
         let validator = jsonschema::draft202012::options()
@@ -267,17 +266,16 @@ impl Registry {
         // costs a second pass over the values before `version`.
         static FINDER: LazyLock<program::EnvelopeFinder> =
             LazyLock::new(|| program::EnvelopeFinder::new(EVENT_NAME_KEY, VERSION_KEY));
-        if let Some((event, version)) = program::guess_envelope(text, &FINDER) {
-            if let Some(id) = self.lookup(event, version) {
-                if let Ok(program) = &self.schema(id).program {
-                    let guessed = [(EVENT_NAME_KEY, event), (VERSION_KEY, version)];
-                    match program.run_guessed(text, guessed) {
-                        Some(Outcome::Valid) => return Quick::Valid(id),
-                        Some(Outcome::Invalid) => return Quick::Invalid,
-                        Some(Outcome::Undecided) => return Quick::Undecided,
-                        None => {}
-                    }
-                }
+        if let Some((event, version)) = program::guess_envelope(text, &FINDER)
+            && let Some(id) = self.lookup(event, version)
+            && let Ok(program) = &self.schema(id).program
+        {
+            let guessed = [(EVENT_NAME_KEY, event), (VERSION_KEY, version)];
+            match program.run_guessed(text, guessed) {
+                Some(Outcome::Valid) => return Quick::Valid(id),
+                Some(Outcome::Invalid) => return Quick::Invalid,
+                Some(Outcome::Undecided) => return Quick::Undecided,
+                None => {}
             }
         }
         let Some((event, version)) = program::envelope(text, EVENT_NAME_KEY, VERSION_KEY) else {

@@ -361,10 +361,10 @@ impl Context {
 
     fn give_back(&self, mut buffer: Vec<u8>) {
         buffer.clear();
-        if let Ok(mut pool) = self.pool.lock() {
-            if pool.len() < 64 {
-                pool.push(buffer);
-            }
+        if let Ok(mut pool) = self.pool.lock()
+            && pool.len() < 64
+        {
+            pool.push(buffer);
         }
     }
 }

@@ -87,11 +87,10 @@ pub fn open(
 ) -> io::Result<Box<dyn Sink + Send>> {
     if let (Some(OutputSpec::Postgres { url: g }), Some(OutputSpec::Postgres { url: b })) =
         (good, bad)
+        && g == b
     {
-        if g == b {
-            // One database for both sides: one connection, one commit per flush.
-            return Ok(Box::new(postgres(g)?));
-        }
+        // One database for both sides: one connection, one commit per flush.
+        return Ok(Box::new(postgres(g)?));
     }
     let sink = |spec: Option<&OutputSpec>| {
         matches!(

@@ -705,18 +705,17 @@ impl<'a> Run<'a> {
                 .iter()
                 .find(|c| !c.transitive)
                 .map(|c| c.bump)
+                && b > Bump::None
             {
-                if b > Bump::None {
-                    contributions.push((
-                        b,
-                        format!(
-                            "{} {} → {}",
-                            event.event,
-                            event.old_version.as_deref().unwrap_or("?"),
-                            event.new_version.as_deref().unwrap_or("?")
-                        ),
-                    ));
-                }
+                contributions.push((
+                    b,
+                    format!(
+                        "{} {} → {}",
+                        event.event,
+                        event.old_version.as_deref().unwrap_or("?"),
+                        event.new_version.as_deref().unwrap_or("?")
+                    ),
+                ));
             }
         }
 

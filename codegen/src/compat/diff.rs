@@ -75,25 +75,25 @@ pub fn diff_events(old: &EventShape, new: &EventShape) -> Vec<Change> {
             lines.description,
         ));
     }
-    if let (Some(a), Some(b)) = (&old.trigger, &new.trigger) {
-        if a != b {
-            changes.push(Change::new(
-                ChangeKind::TriggerChanged,
-                Scope::Event,
-                "the trigger changed",
-                lines.trigger,
-            ));
-        }
+    if let (Some(a), Some(b)) = (&old.trigger, &new.trigger)
+        && a != b
+    {
+        changes.push(Change::new(
+            ChangeKind::TriggerChanged,
+            Scope::Event,
+            "the trigger changed",
+            lines.trigger,
+        ));
     }
-    if let (Some(a), Some(b)) = (&old.usage, &new.usage) {
-        if a != b {
-            changes.push(Change::new(
-                ChangeKind::UsageChanged,
-                Scope::Event,
-                "the usage list changed",
-                or(lines.usage, lines.name),
-            ));
-        }
+    if let (Some(a), Some(b)) = (&old.usage, &new.usage)
+        && a != b
+    {
+        changes.push(Change::new(
+            ChangeKind::UsageChanged,
+            Scope::Event,
+            "the usage list changed",
+            or(lines.usage, lines.name),
+        ));
     }
     if old.event_type != new.event_type {
         changes.push(Change::new(

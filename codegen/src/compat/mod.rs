@@ -117,13 +117,13 @@ pub fn compat(request: &Request) -> Result<Outcome, CompatError> {
         request.options,
     )?;
     // Against a revision, the published files themselves must not have changed since.
-    if let source::Against::Git(rev) = &against {
-        if let Some(at_rev) = source::published_at(rev, &published.dir)? {
-            let notes = check::published_changes(&at_rev, &published, rev);
-            if !notes.is_empty() {
-                report.ok = false;
-                report.notes.extend(notes);
-            }
+    if let source::Against::Git(rev) = &against
+        && let Some(at_rev) = source::published_at(rev, &published.dir)?
+    {
+        let notes = check::published_changes(&at_rev, &published, rev);
+        if !notes.is_empty() {
+            report.ok = false;
+            report.notes.extend(notes);
         }
     }
     Ok(Outcome::Report(Box::new(report)))

@@ -298,14 +298,14 @@ pub fn read_property(name: &str, schema: &Value, required: bool) -> PropertyShap
     });
     if !rest.contains_key("type") && !rest.contains_key("const") {
         let null_branch = json!({ "type": "null" });
-        if let Some(Value::Array(branches)) = rest.get("anyOf") {
-            if branches.len() == 2 && branches[1] == null_branch {
-                if let Value::Object(inner) = branches[0].clone() {
-                    rest.remove("anyOf");
-                    rest.extend(inner);
-                    shape.nullable = true;
-                }
-            }
+        if let Some(Value::Array(branches)) = rest.get("anyOf")
+            && branches.len() == 2
+            && branches[1] == null_branch
+            && let Value::Object(inner) = branches[0].clone()
+        {
+            rest.remove("anyOf");
+            rest.extend(inner);
+            shape.nullable = true;
         }
     }
     let (ty, extra) = read_type(rest, "");
@@ -323,11 +323,11 @@ fn read_type(mut rest: Map<String, Value>, prefix: &str) -> (TypeShape, BTreeMap
         Some("string") => {
             rest.remove("type");
             let mut string = StringShape::default();
-            if let Some(values) = rest.get("enum").and_then(Value::as_array) {
-                if values.iter().all(Value::is_string) {
-                    string.values = Some(values.iter().map(text).collect());
-                    rest.remove("enum");
-                }
+            if let Some(values) = rest.get("enum").and_then(Value::as_array)
+                && values.iter().all(Value::is_string)
+            {
+                string.values = Some(values.iter().map(text).collect());
+                rest.remove("enum");
             }
             string.min_length = take_u64(&mut rest, "minLength");
             string.max_length = take_u64(&mut rest, "maxLength");
@@ -345,10 +345,10 @@ fn read_type(mut rest: Map<String, Value>, prefix: &str) -> (TypeShape, BTreeMap
                 rest.remove("anyOf");
             }
             for keyword in ["anyOf", "allOf"] {
-                if rest.get(keyword).is_some_and(is_string_forms) {
-                    if let Some(forms) = rest.remove(keyword) {
-                        string.forms.insert(keyword.to_owned(), forms);
-                    }
+                if rest.get(keyword).is_some_and(is_string_forms)
+                    && let Some(forms) = rest.remove(keyword)
+                {
+                    string.forms.insert(keyword.to_owned(), forms);
                 }
             }
             TypeShape::String(string)

@@ -25,18 +25,18 @@ pub(super) fn check_event(out: &mut Findings, file: &str, def: &EventDef) {
                 "accept a removed event in catalog.yaml: `accepted_changes: [{ kind: EVENT_REMOVED, event: <name>, reason: ... }]`",
             );
         }
-        if let Some(property) = &entry.property {
-            if !is_snake_case(property) {
-                out.push(
-                    Rule::PropertyNameFormat,
-                    file,
-                    property.pos,
-                    format!(
-                        "accepted change names property `{}`, which is not snake_case",
-                        property.value
-                    ),
-                );
-            }
+        if let Some(property) = &entry.property
+            && !is_snake_case(property)
+        {
+            out.push(
+                Rule::PropertyNameFormat,
+                file,
+                property.pos,
+                format!(
+                    "accepted change names property `{}`, which is not snake_case",
+                    property.value
+                ),
+            );
         }
     }
 }
@@ -73,9 +73,10 @@ pub(super) fn check_catalog(out: &mut Findings, file: &str, def: &CatalogDef) {
         if let Some((message, help)) = problem {
             out.push_help(Rule::InvalidValue, file, entry.kind.pos, message, help);
         }
-        if let Some(event) = &entry.event {
-            if !is_event_name(event) {
-                out.push(
+        if let Some(event) = &entry.event
+            && !is_event_name(event)
+        {
+            out.push(
                     Rule::EventNameFormat,
                     file,
                     event.pos,
@@ -84,7 +85,6 @@ pub(super) fn check_catalog(out: &mut Findings, file: &str, def: &CatalogDef) {
                         event.value
                     ),
                 );
-            }
         }
     }
 }

@@ -84,15 +84,15 @@ fn check_envelope(out: &mut Findings, file: &str, catalog: &CatalogDef) {
             }
         }
     }
-    if let Some((key, def)) = envelope.fields.get_key_value("environment") {
-        if def.enum_values.is_none() {
-            out.push(
+    if let Some((key, def)) = envelope.fields.get_key_value("environment")
+        && def.enum_values.is_none()
+    {
+        out.push(
                 Rule::EnvelopeField,
                 file,
                 key.pos,
                 "the envelope's `environment` field must be a closed enum (properties may be restricted to its values)",
             );
-        }
     }
 }
 

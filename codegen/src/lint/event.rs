@@ -188,37 +188,37 @@ fn check_placement(out: &mut Findings, file: &str, event: &LoadedEvent, catalog:
         );
         return;
     };
-    if let Some((namespace, _)) = def.name.split_once('.') {
-        if !category.namespaces.iter().any(|n| n.value == namespace) {
-            let owner = catalog
-                .categories
-                .iter()
-                .find(|(_, c)| c.namespaces.iter().any(|n| n.value == namespace))
-                .map(|(id, _)| id.value.as_str());
-            let help = match owner {
-                Some(owner) => format!("move the file to `events/{owner}/`"),
-                None => format!(
-                    "category `{}` owns the namespaces: {}",
-                    category_id.value,
-                    category
-                        .namespaces
-                        .iter()
-                        .map(|n| n.value.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-            };
-            out.push_help(
-                Rule::EventCategoryMismatch,
-                file,
-                def.name.pos,
-                format!(
-                    "event `{}` is in category `{}`, which does not own the namespace `{namespace}`",
-                    def.name.value, category_id.value
-                ),
-                help,
-            );
-        }
+    if let Some((namespace, _)) = def.name.split_once('.')
+        && !category.namespaces.iter().any(|n| n.value == namespace)
+    {
+        let owner = catalog
+            .categories
+            .iter()
+            .find(|(_, c)| c.namespaces.iter().any(|n| n.value == namespace))
+            .map(|(id, _)| id.value.as_str());
+        let help = match owner {
+            Some(owner) => format!("move the file to `events/{owner}/`"),
+            None => format!(
+                "category `{}` owns the namespaces: {}",
+                category_id.value,
+                category
+                    .namespaces
+                    .iter()
+                    .map(|n| n.value.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        };
+        out.push_help(
+            Rule::EventCategoryMismatch,
+            file,
+            def.name.pos,
+            format!(
+                "event `{}` is in category `{}`, which does not own the namespace `{namespace}`",
+                def.name.value, category_id.value
+            ),
+            help,
+        );
     }
     let group = category.groups.get(def.group.value.as_str());
     if group.is_none() {

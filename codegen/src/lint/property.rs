@@ -111,32 +111,32 @@ pub(super) fn check(
         }
         check_enum(out, file, name, values.pos, values);
     }
-    if let (Some(_), Some(examples)) = (&def.enum_values, &def.examples) {
-        if let Some(first) = examples.first() {
-            out.push(
-                Rule::EnumAndExamples,
-                file,
-                first.pos,
-                format!(
-                    "`{}` has a closed enum and examples: the enum already lists every value",
-                    name.value
-                ),
-            );
-        }
+    if let (Some(_), Some(examples)) = (&def.enum_values, &def.examples)
+        && let Some(first) = examples.first()
+    {
+        out.push(
+            Rule::EnumAndExamples,
+            file,
+            first.pos,
+            format!(
+                "`{}` has a closed enum and examples: the enum already lists every value",
+                name.value
+            ),
+        );
     }
 
-    if let (Some(min), Some(max)) = (&def.minimum, &def.maximum) {
-        if min.value > max.value {
-            out.push(
-                Rule::InvalidRange,
-                file,
-                min.pos,
-                format!(
-                    "minimum {} of `{}` is above its maximum {}",
-                    min.value, name.value, max.value
-                ),
-            );
-        }
+    if let (Some(min), Some(max)) = (&def.minimum, &def.maximum)
+        && min.value > max.value
+    {
+        out.push(
+            Rule::InvalidRange,
+            file,
+            min.pos,
+            format!(
+                "minimum {} of `{}` is above its maximum {}",
+                min.value, name.value, max.value
+            ),
+        );
     }
     if ty == TypeName::Integer {
         for bound in [&def.minimum, &def.maximum].into_iter().flatten() {
@@ -153,18 +153,18 @@ pub(super) fn check(
             }
         }
     }
-    if let (Some(min), Some(max)) = (&def.min_length, &def.max_length) {
-        if min.value > max.value {
-            out.push(
-                Rule::InvalidRange,
-                file,
-                min.pos,
-                format!(
-                    "min_length {} of `{}` is above its max_length {}",
-                    min.value, name.value, max.value
-                ),
-            );
-        }
+    if let (Some(min), Some(max)) = (&def.min_length, &def.max_length)
+        && min.value > max.value
+    {
+        out.push(
+            Rule::InvalidRange,
+            file,
+            min.pos,
+            format!(
+                "min_length {} of `{}` is above its max_length {}",
+                min.value, name.value, max.value
+            ),
+        );
     }
     if let Some(pattern) = &def.pattern {
         check_pattern(out, file, pattern);
@@ -357,10 +357,10 @@ fn example_fits(def: &PropertyDef, example: &serde_json::Value) -> Result<(), St
     if !type_ok {
         return Err(format!("is not of type {}", ty.as_str()));
     }
-    if let (Some(values), Value::String(text)) = (&def.enum_values, example) {
-        if !values.iter().any(|v| &v.value == text) {
-            return Err("is not one of the enum's values".to_owned());
-        }
+    if let (Some(values), Value::String(text)) = (&def.enum_values, example)
+        && !values.iter().any(|v| &v.value == text)
+    {
+        return Err("is not one of the enum's values".to_owned());
     }
     if let Some(number) = example.as_f64() {
         if def.minimum.as_ref().is_some_and(|min| number < min.value) {
@@ -386,12 +386,11 @@ fn example_fits(def: &PropertyDef, example: &serde_json::Value) -> Result<(), St
         {
             return Err("is longer than max_length".to_owned());
         }
-        if let Some(pattern) = &def.pattern {
-            if let Ok(regex) = regex::Regex::new(pattern) {
-                if !regex.is_match(text) {
-                    return Err(format!("does not match the pattern `{}`", pattern.value));
-                }
-            }
+        if let Some(pattern) = &def.pattern
+            && let Ok(regex) = regex::Regex::new(pattern)
+            && !regex.is_match(text)
+        {
+            return Err(format!("does not match the pattern `{}`", pattern.value));
         }
     }
     Ok(())

@@ -342,19 +342,18 @@ impl<'a> Walker<'a> {
         if let (Some(minimum), Some(number)) = (
             schema.get("minimum").and_then(Json::as_f64),
             scalar_number(scalar),
-        ) {
-            if number < minimum {
-                self.push(
-                    Rule::InvalidValue,
-                    node.pos,
-                    format!(
-                        "{} must be at least {minimum}, not {}",
-                        context.subject(),
-                        scalar.describe()
-                    ),
-                    None,
-                );
-            }
+        ) && number < minimum
+        {
+            self.push(
+                Rule::InvalidValue,
+                node.pos,
+                format!(
+                    "{} must be at least {minimum}, not {}",
+                    context.subject(),
+                    scalar.describe()
+                ),
+                None,
+            );
         }
     }
 

@@ -173,10 +173,10 @@ pub fn compile(schema: &Value, privacy: &[PrivacyPath]) -> Result<Program, Strin
                 return Err(format!("keyword {key:?}"));
             }
         }
-        if let Some(dialect) = root.get("$schema") {
-            if dialect != "https://json-schema.org/draft/2020-12/schema" {
-                return Err(format!("$schema {dialect}"));
-            }
+        if let Some(dialect) = root.get("$schema")
+            && dialect != "https://json-schema.org/draft/2020-12/schema"
+        {
+            return Err(format!("$schema {dialect}"));
         }
     }
     let mut compiler = Compiler {
@@ -524,10 +524,10 @@ fn local_checks(object: &Map<String, Value>, document: bool) -> Result<Node, Str
         }
     }
     node.text = Check::of(object, &["pattern", "format"])?;
-    if let Some(properties) = object.get("properties") {
-        if !properties.is_object() {
-            return Err("properties that is not an object".to_owned());
-        }
+    if let Some(properties) = object.get("properties")
+        && !properties.is_object()
+    {
+        return Err("properties that is not an object".to_owned());
     }
     Ok(node)
 }

@@ -145,11 +145,11 @@ impl<'p> Place<'p> {
     /// The string `text`'s bits; `Err` when it breaks its place's privacy form, which makes
     /// the payload invalid (`schema_stop` is then set: the stop depends on the schema).
     fn string(&self, text: &str, schema_stop: &mut bool) -> Step<u64> {
-        if let Some(kind) = self.state.privacy {
-            if kind.check(text).is_err() {
-                *schema_stop = true;
-                return Err(Stop);
-            }
+        if let Some(kind) = self.state.privacy
+            && kind.check(text).is_err()
+        {
+            *schema_stop = true;
+            return Err(Stop);
         }
         if self.state.nodes.is_empty() {
             return Ok(0);
@@ -551,10 +551,10 @@ impl<'t> Reader<'t, '_> {
                         local &= !state.closed;
                     }
                 }
-                if let (Some(i), Some(expect)) = (expected, self.expect) {
-                    if self.token_is(value_start, expect[i].1) {
-                        self.confirmed |= 1 << i;
-                    }
+                if let (Some(i), Some(expect)) = (expected, self.expect)
+                    && self.token_is(value_start, expect[i].1)
+                {
+                    self.confirmed |= 1 << i;
                 }
                 match self.next_token()? {
                     b',' => {}
@@ -655,10 +655,10 @@ impl<'t> OtherKeys<'t> {
             _ => Some(Seen::Maybe),
         };
         for &(h, kept) in &self.inline[..self.len] {
-            if h == hash {
-                if let Some(seen) = same(kept) {
-                    return seen;
-                }
+            if h == hash
+                && let Some(seen) = same(kept)
+            {
+                return seen;
             }
         }
         if self.len < self.inline.len() {

@@ -273,10 +273,10 @@ async fn consumer(
             config.max_ack_pending.to_string(),
         ),
     ] {
-        if let Some(wanted) = wanted {
-            if wanted != has {
-                return Err(misfit(format!("{flag} {wanted}, the consumer has {has}")));
-            }
+        if let Some(wanted) = wanted
+            && wanted != has
+        {
+            return Err(misfit(format!("{flag} {wanted}, the consumer has {has}")));
         }
     }
     Ok(consumer)

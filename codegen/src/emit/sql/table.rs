@@ -331,14 +331,14 @@ fn check(
         }
         _ => {}
     }
-    if let (Some(envs), Some(env)) = (&field.environments, environment) {
-        if env != column {
-            parts.push(format!(
-                "({c} IS NULL OR {} = ANY ({}))",
-                ident(env),
-                text_array(envs)
-            ));
-        }
+    if let (Some(envs), Some(env)) = (&field.environments, environment)
+        && env != column
+    {
+        parts.push(format!(
+            "({c} IS NULL OR {} = ANY ({}))",
+            ident(env),
+            text_array(envs)
+        ));
     }
     if parts.is_empty() {
         None
