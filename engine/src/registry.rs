@@ -271,11 +271,8 @@ impl Registry {
             && let Ok(program) = &self.schema(id).program
         {
             let guessed = [(EVENT_NAME_KEY, event), (VERSION_KEY, version)];
-            match program.run_guessed(text, guessed) {
-                Some(Outcome::Valid) => return Quick::Valid(id),
-                Some(Outcome::Invalid) => return Quick::Invalid,
-                Some(Outcome::Undecided) => return Quick::Undecided,
-                None => {}
+            if let Some(outcome) = program.run_guessed(text, guessed) {
+                return Quick::of(outcome, id);
             }
         }
         let Some((event, version)) = program::envelope(text, EVENT_NAME_KEY, VERSION_KEY) else {
@@ -287,11 +284,7 @@ impl Registry {
         let Ok(program) = &self.schema(id).program else {
             return Quick::NoProgram;
         };
-        match program.run(text) {
-            Outcome::Valid => Quick::Valid(id),
-            Outcome::Invalid => Quick::Invalid,
-            Outcome::Undecided => Quick::Undecided,
-        }
+        Quick::of(program.run(text), id)
     }
 
     /// Validates one payload on the tree path: parsed into a `serde_json::Value` (duplicate
@@ -406,6 +399,17 @@ pub enum Quick {
     Undecided,
     /// The schema has no program (a keyword outside the program's set).
     NoProgram,
+}
+
+impl Quick {
+    /// What the run of schema `id`'s program said.
+    fn of(outcome: Outcome, id: SchemaId) -> Quick {
+        match outcome {
+            Outcome::Valid => Quick::Valid(id),
+            Outcome::Invalid => Quick::Invalid,
+            Outcome::Undecided => Quick::Undecided,
+        }
+    }
 }
 
 impl CompiledSchema {

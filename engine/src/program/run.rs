@@ -53,7 +53,8 @@ const DEPTH: u8 = 128;
 impl Program {
     /// Runs the program on one JSON text.
     pub fn run(&self, text: &str) -> Outcome {
-        self.run_with(Reader::new(text))
+        self.run_reader(&mut Reader::new(text))
+            .unwrap_or(Outcome::Invalid)
     }
 
     /// Runs the program on a payload whose envelope was only guessed ([`guess_envelope`]):
@@ -63,37 +64,33 @@ impl Program {
     pub fn run_guessed(&self, text: &str, envelope: [(&str, &str); 2]) -> Option<Outcome> {
         let mut reader = Reader::new(text);
         reader.expect = Some(envelope);
-        let outcome = self.run_with_reader(&mut reader);
-        let confirmed = reader.confirmed == 0b11;
-        match outcome {
-            _ if confirmed => Some(outcome),
-            Outcome::Invalid if reader.stopped_by_syntax => Some(outcome),
+        let result = self.run_reader(&mut reader);
+        match result {
+            _ if reader.confirmed == 0b11 => Some(result.unwrap_or(Outcome::Invalid)),
+            Err(Stop) if !reader.stopped_by_schema => Some(Outcome::Invalid),
             _ => None,
         }
     }
 
-    fn run_with(&self, mut reader: Reader<'_, '_>) -> Outcome {
-        self.run_with_reader(&mut reader)
-    }
-
-    fn run_with_reader(&self, reader: &mut Reader<'_, '_>) -> Outcome {
+    /// The run's verdict, or `Err` when it stopped early: the payload is invalid, and
+    /// `reader.stopped_by_schema` says whether the reason depends on the schema.
+    fn run_reader(&self, reader: &mut Reader<'_, '_>) -> Step<Outcome> {
         let place = Place {
             program: self,
             state: &self.states[self.root as usize],
         };
-        let result = reader.value(place).and_then(|bits| {
-            reader.skip_space();
-            if reader.at_end() { Ok(bits) } else { Err(Stop) }
-        });
-        match result {
-            Err(Stop) => {
-                reader.stopped_by_syntax = !reader.stopped_by_schema;
-                Outcome::Invalid
-            }
-            Ok(bits) if bits & 1 == 0 => Outcome::Invalid,
-            Ok(_) if reader.undecided => Outcome::Undecided,
-            Ok(_) => Outcome::Valid,
+        let bits = reader.value(place)?;
+        reader.skip_space();
+        if !reader.at_end() {
+            return Err(Stop);
         }
+        Ok(if bits & 1 == 0 {
+            Outcome::Invalid
+        } else if reader.undecided {
+            Outcome::Undecided
+        } else {
+            Outcome::Valid
+        })
     }
 }
 
@@ -264,9 +261,9 @@ struct Reader<'t, 'e> {
     expect: Option<[(&'e str, &'e str); 2]>,
     /// Bit `i` set when the top-level key `expect[i].0` had exactly the string `expect[i].1`.
     confirmed: u8,
-    /// Why the run stopped: a privacy form (which depends on the schema) or anything else.
+    /// Set when the run stopped on a privacy form, a reason that depends on the schema (every
+    /// other stop, syntax, a duplicate key or nesting, would stop it under any schema).
     stopped_by_schema: bool,
-    stopped_by_syntax: bool,
 }
 
 impl<'t> Reader<'t, '_> {
@@ -281,7 +278,6 @@ impl<'t> Reader<'t, '_> {
             expect: None,
             confirmed: 0,
             stopped_by_schema: false,
-            stopped_by_syntax: false,
         }
     }
 
