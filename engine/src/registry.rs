@@ -2,6 +2,8 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
+
+use foldhash::fast::RandomState;
 use std::path::{Path, PathBuf};
 
 use jsonschema::error::{TypeKind, ValidationErrorKind};
@@ -101,7 +103,7 @@ struct RestrictedField {
 
 #[derive(Debug, Default)]
 struct EventEntry {
-    versions: HashMap<String, SchemaId>,
+    versions: HashMap<String, SchemaId, RandomState>,
     /// Sorted, for messages.
     listed: Vec<String>,
 }
@@ -109,7 +111,7 @@ struct EventEntry {
 /// Every schema, compiled once; shared by all threads (`Send + Sync`).
 #[derive(Debug)]
 pub struct Registry {
-    events: HashMap<String, EventEntry>,
+    events: HashMap<String, EventEntry, RandomState>,
     schemas: Vec<CompiledSchema>,
 }
 
@@ -118,7 +120,7 @@ impl Registry {
     /// claims must match its schema's `event_name` and `version` constants when it has them.
     pub fn new(sources: impl IntoIterator<Item = SchemaSource>) -> Result<Self, RegistryError> {
         let mut registry = Registry {
-            events: HashMap::new(),
+            events: HashMap::default(),
             schemas: Vec::new(),
         };
         for source in sources {
@@ -255,7 +257,8 @@ impl Registry {
     pub fn validate_str(&self, text: &str) -> Verdict {
         match self.quick(text) {
             Quick::Valid(schema) => Verdict::Valid { schema },
-            Quick::Invalid | Quick::Undecided | Quick::NoProgram => self.validate_tree(text),
+            Quick::Invalid => self.validate_tree_invalid(text),
+            Quick::Undecided | Quick::NoProgram => self.validate_tree(text),
         }
     }
 
@@ -294,6 +297,31 @@ impl Registry {
             Ok(value) => self.validate_value(&value),
             Err(error) => Verdict::input_error(parse_error(error)),
         }
+    }
+
+    /// The tree path for a payload the program found invalid: straight to collecting its
+    /// errors, without jsonschema's `is_valid` first (which would only say so again). The
+    /// verdict is still the tree path's own: no error collected means valid.
+    fn validate_tree_invalid(&self, text: &str) -> Verdict {
+        let value = match parse::parse(text) {
+            Ok(value) => value,
+            Err(error) => return Verdict::input_error(parse_error(error)),
+        };
+        let id = match self.dispatch(&value) {
+            Ok(id) => id,
+            Err(invalid) => return Verdict::Invalid(invalid),
+        };
+        let schema = self.schema(id);
+        let errors = schema.errors(&value);
+        if errors.is_empty() {
+            return Verdict::Valid { schema: id };
+        }
+        Verdict::Invalid(Box::new(Invalid {
+            event: Some(schema.event.clone()),
+            version: Some(schema.version.clone()),
+            schema: Some(id),
+            errors,
+        }))
     }
 
     /// Validates a parsed payload: dispatch on `event_name` and `version`, then the schema

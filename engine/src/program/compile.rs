@@ -14,7 +14,7 @@
 
 use serde_json::{Map, Value};
 
-use super::leaf::Check;
+use super::leaf::{Check, Limits};
 use crate::privacy::PrivacyKind;
 
 /// The keywords a program checks, beside annotations (`x-*`, `description`, ...).
@@ -105,6 +105,9 @@ pub(super) struct KeyEdge {
     /// place's `keys`; `u32::MAX` after the last): payloads written from the catalog's types
     /// list their keys in that order, so the reader tries it before searching.
     pub(super) follows: u32,
+    /// Whether the key's JSON text is the key itself (no quote, backslash or control
+    /// character to escape): then the reader can match the text's bytes against it directly.
+    pub(super) plain: bool,
 }
 
 /// Where a value goes and which nodes of this place fail when a node there fails.
@@ -122,7 +125,7 @@ pub(super) struct Node {
     /// Each list: the value must be a string equal to one of it (`const`, `enum`).
     pub(super) strings: Vec<Box<[Box<str>]>>,
     /// `minimum`, `maximum`, `exclusiveMinimum`, `exclusiveMaximum`, for numbers.
-    pub(super) limits: Option<Check>,
+    pub(super) limits: Option<Limits>,
     pub(super) min_length: Option<u64>,
     pub(super) max_length: Option<u64>,
     /// `pattern` and `format`, for strings.
@@ -301,6 +304,7 @@ impl Compiler<'_> {
                 edge: Edge { state, links },
                 refused_by,
                 follows: u32::MAX,
+                plain: !name.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20),
             });
         }
         let sorted_index = |name: &str| names.binary_search(&name).map_or(u32::MAX, |i| i as u32);
@@ -512,10 +516,7 @@ fn local_checks(object: &Map<String, Value>, document: bool) -> Result<Node, Str
             return Err(format!("{key} that is not a number"));
         }
     }
-    node.limits = Check::of(
-        object,
-        &["minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"],
-    )?;
+    node.limits = Limits::of(object)?;
     node.min_length = length(object, "minLength")?;
     node.max_length = length(object, "maxLength")?;
     for key in ["pattern", "format"] {

@@ -160,7 +160,7 @@ impl<'p> Place<'p> {
             if !node
                 .strings
                 .iter()
-                .all(|options| options.iter().any(|o| **o == *text))
+                .all(|options| options.iter().any(|o| same(o.as_bytes(), text.as_bytes())))
             {
                 continue;
             }
@@ -215,7 +215,7 @@ impl<'p> Place<'p> {
             let Some(edge) = keys.get(at as usize) else {
                 break;
             };
-            if edge.key.len() == key.len() && edge.key.as_bytes() == key.as_bytes() {
+            if same(edge.key.as_bytes(), key.as_bytes()) {
                 return Some(at as usize);
             }
             at = edge.follows;
@@ -287,7 +287,9 @@ impl<'t> Reader<'t, '_> {
         if self.depth != DEPTH - 1 {
             return None;
         }
-        expect.iter().position(|(name, _)| *name == key)
+        expect
+            .iter()
+            .position(|(name, _)| same(name.as_bytes(), key.as_bytes()))
     }
 
     /// Whether the token just read (from `start`) is the string `value`, unescaped.
@@ -455,6 +457,7 @@ impl<'t> Reader<'t, '_> {
         if self.depth == 0 { Err(Stop) } else { Ok(()) }
     }
 
+    #[inline(never)]
     fn array(&mut self, place: Place<'_>) -> Step<u64> {
         self.enter()?;
         let mut local = place.typed(ARRAY);
@@ -484,6 +487,31 @@ impl<'t> Reader<'t, '_> {
         Ok(place.settle(local))
     }
 
+    /// The key the text holds, if it is one of the few the schema's order predicts (`guess`
+    /// and the two after it), matched on the bytes: the reader just past the key's opening
+    /// quote, then past its closing one. A plain key's bytes followed by a quote are the whole
+    /// token (nothing in them can end it or start an escape), so no scan or search is needed.
+    fn predicted_key(&mut self, state: &State, guess: u32) -> Option<usize> {
+        let mut at = guess;
+        for _ in 0..3 {
+            let edge = state.keys.get(at as usize)?;
+            let key = edge.key.as_bytes();
+            let end = self.at + key.len();
+            if edge.plain
+                && self.bytes.get(end) == Some(&b'"')
+                && same(&self.bytes[self.at..end], key)
+            {
+                self.at = end + 1;
+                return Some(at as usize);
+            }
+            at = edge.follows;
+        }
+        None
+    }
+
+    // Not inlined into `value`, nor `array`: most values are scalars, and `value` stays small
+    // (fewer registers saved per call) when the loops live apart.
+    #[inline(never)]
     fn object(&mut self, place: Place<'_>) -> Step<u64> {
         self.enter()?;
         let state = place.state;
@@ -499,22 +527,26 @@ impl<'t> Reader<'t, '_> {
                 if self.next_token()? != b'"' {
                     return Err(Stop);
                 }
-                let (key, expected) = match self.string()? {
-                    Text::Borrowed(key) => (
-                        match place.find(guess, key) {
-                            Some(index) => Key::Known(index),
-                            None => Key::Other(hash(key), Some(key)),
-                        },
-                        self.expected(key),
-                    ),
-                    Text::Decoded => (
-                        match place.find(guess, &self.decoded) {
-                            Some(index) => Key::Known(index),
-                            None => Key::Other(hash(&self.decoded), None),
-                        },
-                        // An escaped envelope key: not what a guess is made from.
-                        None,
-                    ),
+                let (key, expected) = if let Some(index) = self.predicted_key(state, guess) {
+                    (Key::Known(index), self.expected(&state.keys[index].key))
+                } else {
+                    match self.string()? {
+                        Text::Borrowed(key) => (
+                            match place.find(guess, key) {
+                                Some(index) => Key::Known(index),
+                                None => Key::Other(hash(key), Some(key)),
+                            },
+                            self.expected(key),
+                        ),
+                        Text::Decoded => (
+                            match place.find(guess, &self.decoded) {
+                                Some(index) => Key::Known(index),
+                                None => Key::Other(hash(&self.decoded), None),
+                            },
+                            // An escaped envelope key: not what a guess is made from.
+                            None,
+                        ),
+                    }
                 };
                 if self.next_token()? != b':' {
                     return Err(Stop);
@@ -547,7 +579,8 @@ impl<'t> Reader<'t, '_> {
                         local &= !state.closed;
                     }
                 }
-                if let (Some(i), Some(expect)) = (expected, self.expect)
+                if let Some(i) = expected
+                    && let Some(expect) = &self.expect
                     && self.token_is(value_start, expect[i].1)
                 {
                     self.confirmed |= 1 << i;
@@ -566,6 +599,31 @@ impl<'t> Reader<'t, '_> {
             }
         }
         Ok(place.settle(local))
+    }
+}
+
+/// Whether two byte strings are equal, for the short keys and values of a payload: a word
+/// or two compared at a time instead of a call to `memcmp`.
+fn same(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    let word8 = |s: &[u8], at: usize| u64::from_le_bytes(s[at..at + 8].try_into().expect("8"));
+    let word4 = |s: &[u8], at: usize| u32::from_le_bytes(s[at..at + 4].try_into().expect("4"));
+    match n {
+        0..4 => a.iter().zip(b).all(|(x, y)| x == y),
+        4..8 => word4(a, 0) == word4(b, 0) && word4(a, n - 4) == word4(b, n - 4),
+        _ => {
+            let mut at = 0;
+            while at + 8 < n {
+                if word8(a, at) != word8(b, at) {
+                    return false;
+                }
+                at += 8;
+            }
+            word8(a, n - 8) == word8(b, n - 8)
+        }
     }
 }
 
