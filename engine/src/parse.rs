@@ -237,18 +237,23 @@ impl<'de> Visitor<'de> for ValueVisitor<'_> {
                     value
                 }
             };
-            // Check before inserting: the key is moved into the map.
-            if map.contains_key(&key) {
-                if let Some(tracker) = tracker.as_deref_mut()
-                    && tracker.duplicate.is_none()
-                {
-                    let mut pointer = pointer_of(tracker.path.iter().map(String::as_str));
-                    push_segment(&mut pointer, &key);
-                    tracker.duplicate = Some((key.clone(), pointer));
+            // One lookup (one hash of the key) both finds a duplicate and inserts.
+            match map.entry(key) {
+                serde_json::map::Entry::Vacant(slot) => {
+                    slot.insert(value);
                 }
-                return Err(de::Error::custom(format_args!("{DUPLICATE_MARKER} {key}")));
+                serde_json::map::Entry::Occupied(kept) => {
+                    let key = kept.key();
+                    if let Some(tracker) = tracker.as_deref_mut()
+                        && tracker.duplicate.is_none()
+                    {
+                        let mut pointer = pointer_of(tracker.path.iter().map(String::as_str));
+                        push_segment(&mut pointer, key);
+                        tracker.duplicate = Some((key.clone(), pointer));
+                    }
+                    return Err(de::Error::custom(format_args!("{DUPLICATE_MARKER} {key}")));
+                }
             }
-            map.insert(key, value);
         }
         Ok(Value::Object(map))
     }

@@ -8,6 +8,10 @@
 
 use std::io::Read;
 
+/// The same allocator as `eventcat-validate`, so the floor is measured as the binary runs.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     let mut args = std::env::args().skip(1);
     let Some(path) = args.next() else {

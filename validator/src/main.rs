@@ -141,6 +141,9 @@ enum Layout {
     Json,
 }
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     // A machine asking for JSON gets one document on stdout even when nothing could be checked.

@@ -64,6 +64,12 @@ impl Program {
     pub fn run_guessed(&self, text: &str, envelope: [(&str, &str); 2]) -> Option<Outcome> {
         let mut reader = Reader::new(text);
         reader.expect = Some(envelope);
+        let root = &self.states[self.root as usize];
+        reader.expect_keys = envelope.map(|(key, _)| {
+            root.keys
+                .binary_search_by(|edge| (*edge.key).cmp(key))
+                .map_or(u32::MAX, |index| index as u32)
+        });
         let result = self.run_reader(&mut reader);
         match result {
             _ if reader.confirmed == 0b11 => Some(result.unwrap_or(Outcome::Invalid)),
@@ -259,6 +265,8 @@ struct Reader<'t, 'e> {
     undecided: bool,
     /// A guessed envelope to confirm: (key, value) for `event_name` and `version`.
     expect: Option<[(&'e str, &'e str); 2]>,
+    /// The index of each `expect` key in the root's key table (`u32::MAX` when not there).
+    expect_keys: [u32; 2],
     /// Bit `i` set when the top-level key `expect[i].0` had exactly the string `expect[i].1`.
     confirmed: u8,
     /// Set when the run stopped on a privacy form, a reason that depends on the schema (every
@@ -276,9 +284,21 @@ impl<'t> Reader<'t, '_> {
             decoded: String::new(),
             undecided: false,
             expect: None,
+            expect_keys: [u32::MAX; 2],
             confirmed: 0,
             stopped_by_schema: false,
         }
+    }
+
+    /// At the top level, with a guessed envelope: which of its keys the root's known key
+    /// `index` is (compared by index: the root's key table was searched once per run).
+    fn expected_known(&self, index: usize) -> Option<usize> {
+        if self.depth != DEPTH - 1 || self.expect.is_none() {
+            return None;
+        }
+        self.expect_keys
+            .iter()
+            .position(|&known| known as usize == index)
     }
 
     /// At the top level, with a guessed envelope: which of its keys `key` is.
@@ -517,7 +537,9 @@ impl<'t> Reader<'t, '_> {
         let state = place.state;
         let mut local = place.typed(OBJECT);
         let mut seen = 0u64;
-        let mut others = OtherKeys::default();
+        // Made on the first key no node names: most objects have none, and making it costs a
+        // copy of its inline table.
+        let mut others: Option<OtherKeys<'_>> = None;
         let mut guess = state.first_key;
         self.skip_space();
         if self.peek() == Some(b'}') {
@@ -528,16 +550,13 @@ impl<'t> Reader<'t, '_> {
                     return Err(Stop);
                 }
                 let (key, expected) = if let Some(index) = self.predicted_key(state, guess) {
-                    (Key::Known(index), self.expected(&state.keys[index].key))
+                    (Key::Known(index), self.expected_known(index))
                 } else {
                     match self.string()? {
-                        Text::Borrowed(key) => (
-                            match place.find(guess, key) {
-                                Some(index) => Key::Known(index),
-                                None => Key::Other(hash(key), Some(key)),
-                            },
-                            self.expected(key),
-                        ),
+                        Text::Borrowed(key) => match place.find(guess, key) {
+                            Some(index) => (Key::Known(index), self.expected_known(index)),
+                            None => (Key::Other(hash(key), Some(key)), self.expected(key)),
+                        },
                         Text::Decoded => (
                             match place.find(guess, &self.decoded) {
                                 Some(index) => Key::Known(index),
@@ -570,7 +589,10 @@ impl<'t> Reader<'t, '_> {
                         local &= !key.refused_by;
                     }
                     Key::Other(hash, text) => {
-                        match others.insert(hash, text) {
+                        match others
+                            .get_or_insert_with(OtherKeys::default)
+                            .insert(hash, text)
+                        {
                             Seen::New => {}
                             Seen::Duplicate => return Err(Stop),
                             Seen::Maybe => self.undecided = true,
