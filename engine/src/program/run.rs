@@ -6,7 +6,7 @@
 //!
 //! Why not `serde_json`'s deserializer, as the first version did: its visitor calls cost about
 //! three times a syntax-only pass (BENCHMARKS.md), and a payload's text is mostly short strings
-//! this reader skips eight bytes at a time. The reader never *accepts* what `serde_json`
+//! this reader skips sixteen bytes a step. The reader never *accepts* what `serde_json`
 //! refuses: the grammar is JSON's (RFC 8259) with `serde_json`'s choices (whitespace ` \t\n\r`,
 //! nesting up to 127, no trailing commas, control characters refused in strings), and whatever
 //! is costly to get exactly right — escapes, and numbers other than plain integers — is handed
@@ -650,7 +650,7 @@ fn same(a: &[u8], b: &[u8]) -> bool {
 }
 
 /// The position of the first byte at or after `at` that ends a string's plain run: a quote, a
-/// backslash or a control character (or the end). Eight bytes at a time: most of a payload's
+/// backslash or a control character (or the end). Sixteen bytes a step, then eight: most of a payload's
 /// text is strings.
 fn skip_plain(bytes: &[u8], mut at: usize) -> usize {
     while let Some(chunk) = bytes.get(at..at + 16) {
