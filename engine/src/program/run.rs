@@ -650,8 +650,8 @@ fn same(a: &[u8], b: &[u8]) -> bool {
 }
 
 /// The position of the first byte at or after `at` that ends a string's plain run: a quote, a
-/// backslash or a control character (or the end). Sixteen bytes a step, then eight: most of a payload's
-/// text is strings.
+/// backslash or a control character (or the end). Sixteen bytes a step, then eight: most of
+/// a payload's text is strings.
 fn skip_plain(bytes: &[u8], mut at: usize) -> usize {
     while let Some(chunk) = bytes.get(at..at + 16) {
         let (low, high) = chunk.split_at(8);
