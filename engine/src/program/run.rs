@@ -184,10 +184,16 @@ impl<'p> Place<'p> {
     }
 
     /// Applies each node's combinators (its subschemas come after it, so from last to first).
-    fn settle(&self, mut bits: u64) -> u64 {
+    #[inline]
+    fn settle(&self, bits: u64) -> u64 {
         if !self.state.combines {
             return bits;
         }
+        self.combine(bits)
+    }
+
+    #[inline(never)]
+    fn combine(&self, mut bits: u64) -> u64 {
         let holds = |bits: u64, index: u8| bits & (1 << index) != 0;
         for (index, node) in self.state.nodes.iter().enumerate().rev() {
             if !holds(bits, index as u8) {
