@@ -113,7 +113,8 @@ pub fn open(
 fn side(spec: &OutputSpec, good: bool, options: OutputOptions) -> io::Result<BoxSink> {
     Ok(match spec {
         OutputSpec::JetStream { server, subject } => {
-            let connect = eventcat_validate::nats::ConnectArgs::from_env(server);
+            let connect = eventcat_validate::nats::ConnectArgs::from_env(server)
+                .map_err(|error| io::Error::new(io::ErrorKind::InvalidInput, error))?;
             let (g, b) = if good {
                 (Some(subject.clone()), None)
             } else {

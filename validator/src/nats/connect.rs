@@ -110,6 +110,13 @@ pub enum ConnectError {
     Refused { url: String, given: String },
     #[error("cannot connect to {url}: TLS: {reason}")]
     Tls { url: String, reason: String },
+    #[error("{kinds} are all set: serve takes one kind of NATS credentials from the environment")]
+    ManyCredentials { kinds: String },
+    #[error("{given} is set without {missing}: a client certificate needs both")]
+    HalfCertificate {
+        given: &'static str,
+        missing: &'static str,
+    },
     #[error("cannot connect to {url}: {source}")]
     Connect {
         url: String,
@@ -168,26 +175,60 @@ pub fn redact_url(urls: &str) -> String {
 
 impl ConnectArgs {
     /// Options for a front-end whose command line names only the server (`serve --good
-    /// nats://...`): the rest from the environment, `NATS_USER` with `NATS_PASSWORD`,
-    /// `NATS_TOKEN`, `NATS_CREDS` (a file), `NATS_TLS_CA` (a file).
-    pub fn from_env(server: &str) -> Self {
+    /// nats://...`): the rest from the environment, as the `nats` CLI names it where it can:
+    /// `NATS_USER` with `NATS_PASSWORD`, `NATS_TOKEN`, `NATS_CREDS` (a `.creds` file),
+    /// `NATS_NKEY` (a file holding an NKey seed), and for TLS `NATS_TLS_CA`, `NATS_TLS_CERT`
+    /// with `NATS_TLS_KEY` (files). More than one kind of credentials is an error, as it is on
+    /// `consume`'s command line.
+    pub fn from_env(server: &str) -> Result<Self, ConnectError> {
         let set = |var: &str| std::env::var_os(var).is_some().then(|| var.to_owned());
-        ConnectArgs {
+        let path = |var: &str| std::env::var_os(var).map(PathBuf::from);
+        let args = ConnectArgs {
             nats: server.to_owned(),
             user: std::env::var("NATS_USER").ok(),
             password_file: None,
             password_env: set("NATS_PASSWORD"),
             token_file: None,
             token_env: set("NATS_TOKEN"),
-            creds: std::env::var_os("NATS_CREDS").map(PathBuf::from),
-            nkey_file: None,
+            creds: path("NATS_CREDS"),
+            nkey_file: path("NATS_NKEY"),
             nkey_env: None,
             tls: server.starts_with("tls://"),
-            tls_ca: std::env::var_os("NATS_TLS_CA").map(PathBuf::from),
-            tls_cert: None,
-            tls_key: None,
+            tls_ca: path("NATS_TLS_CA"),
+            tls_cert: path("NATS_TLS_CERT"),
+            tls_key: path("NATS_TLS_KEY"),
             client_name: "eventcat-validate serve".to_owned(),
+        };
+        let kinds: Vec<&str> = [
+            ("NATS_USER", args.user.is_some()),
+            ("NATS_TOKEN", args.token_env.is_some()),
+            ("NATS_CREDS", args.creds.is_some()),
+            ("NATS_NKEY", args.nkey_file.is_some()),
+        ]
+        .into_iter()
+        .filter_map(|(var, given)| given.then_some(var))
+        .collect();
+        if kinds.len() > 1 {
+            return Err(ConnectError::ManyCredentials {
+                kinds: kinds.join(", "),
+            });
         }
+        match (&args.tls_cert, &args.tls_key) {
+            (Some(_), None) => {
+                return Err(ConnectError::HalfCertificate {
+                    given: "NATS_TLS_CERT",
+                    missing: "NATS_TLS_KEY",
+                });
+            }
+            (None, Some(_)) => {
+                return Err(ConnectError::HalfCertificate {
+                    given: "NATS_TLS_KEY",
+                    missing: "NATS_TLS_CERT",
+                });
+            }
+            _ => {}
+        }
+        Ok(args)
     }
 
     /// The async-nats options these arguments describe: authentication, TLS, and reconnecting

@@ -503,3 +503,141 @@ fn tls_with_client_certificates() {
         .secret(&key_body(&d.join("stranger.key")))
         .refused("the server refused this client's certificate");
 }
+
+/// `serve` started with `env` and JetStream outputs: its loopback address, or, when it stops
+/// before listening, its exit code and stderr.
+fn start_serve(env: &[(&str, &str)], good: &str, bad: &str) -> Result<ServeProcess, (i32, String)> {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+
+    let mut child = Command::new(BIN)
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--good",
+            good,
+            "--bad",
+            bad,
+        ])
+        .env_remove("NATS_USER")
+        .env_remove("NATS_TOKEN")
+        .env_remove("NATS_CREDS")
+        .env_remove("NATS_NKEY")
+        .envs(env.iter().copied())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = BufReader::new(child.stderr.take().unwrap());
+    let (found, address) = std::sync::mpsc::channel();
+    let reader = std::thread::spawn(move || {
+        let mut text = String::new();
+        for line in stderr.lines().map_while(Result::ok) {
+            if let Some(at) = line.find("listening on http://") {
+                let rest = &line[at + "listening on http://".len()..];
+                let _ = found.send(rest.split_whitespace().next().unwrap().to_owned());
+            }
+            text.push_str(&line);
+            text.push('\n');
+        }
+        text
+    });
+    match address.recv_timeout(Duration::from_secs(30)) {
+        Ok(address) => Ok(ServeProcess { child, address }),
+        Err(_) => {
+            let status = child.wait().unwrap();
+            let text = reader.join().unwrap();
+            Err((status.code().unwrap_or(-1), text))
+        }
+    }
+}
+
+struct ServeProcess {
+    child: std::process::Child,
+    address: String,
+}
+
+impl Drop for ServeProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `serve --good nats://...` names only the server on its command line, so its credentials
+/// come from the environment: here an NKey seed in the file `NATS_NKEY` names. Without it, with
+/// a seed the server does not know, or with two kinds of credentials, serve stops at once
+/// (exit 2) saying why.
+#[test]
+fn serve_takes_its_nats_credentials_from_the_environment() {
+    let user = KeyPair::new_user();
+    let seed = user.seed().unwrap();
+    let server = NatsServer::start_with(&format!(
+        "authorization {{\n  users: [ {{ nkey: {} }} ]\n}}\n",
+        user.public_key()
+    ));
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(dir.path(), "user.nk", &format!("{seed}\n"));
+    // The output streams (EVENTS_GOOD on events.good, EVENTS_BAD on events.bad), made over a
+    // connection that has the seed.
+    let made = Client::new(server.url())
+        .secret(&seed)
+        .arg("--nkey-file", &file)
+        .run("consume", &["--create", "--stop-when-idle", "1s"]);
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let good = format!("{}/events.good", server.url());
+    let bad = format!("{}/events.bad", server.url());
+
+    let serve = start_serve(&[("NATS_NKEY", &file)], &good, &bad)
+        .unwrap_or_else(|(code, stderr)| panic!("serve stopped ({code}):\n{stderr}"));
+    let data = corpus(20, 71);
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let mut response = agent
+        .post(&format!("http://{}/v1/events", serve.address))
+        .header("Content-Type", "application/x-ndjson")
+        .send(&data[..])
+        .unwrap();
+    let status = response.status().as_u16();
+    let text = response.body_mut().read_to_string().unwrap();
+    // An answer below 500 means every event was stored in its stream (a store that fails is
+    // a 5xx), so the connection authenticated.
+    assert!(status < 500, "{status}: {text}");
+    let answer: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(
+        answer["accepted"].as_u64().unwrap() + answer["rejected"].as_u64().unwrap(),
+        lines(&data),
+        "{answer}"
+    );
+    drop(serve);
+
+    let refused = |env: &[(&str, &str)], why: &str| {
+        let started = Instant::now();
+        let (code, stderr) = match start_serve(env, &good, &bad) {
+            Ok(_) => panic!("serve started with {env:?}"),
+            Err(stopped) => stopped,
+        };
+        assert_eq!(code, 2, "{stderr}");
+        assert!(stderr.contains(why), "expected {why:?} in:\n{stderr}");
+        assert!(!stderr.contains(&seed), "the seed was shown:\n{stderr}");
+        assert!(started.elapsed() < Duration::from_secs(15), "{stderr}");
+    };
+    refused(&[], "the server refused a client without credentials");
+    let stranger = KeyPair::new_user().seed().unwrap();
+    let wrong = write(dir.path(), "stranger.nk", &stranger);
+    refused(
+        &[("NATS_NKEY", &wrong)],
+        &format!("the server refused the NKey seed from {wrong}"),
+    );
+    refused(
+        &[("NATS_NKEY", &file), ("NATS_TOKEN", "tok-1")],
+        "NATS_TOKEN, NATS_NKEY are all set",
+    );
+}
