@@ -361,10 +361,7 @@ impl<'t> Reader<'t, '_> {
     /// One value at `place`, the bits of the nodes it satisfies.
     fn value(&mut self, place: Place<'_>) -> Step<u64> {
         match self.next_token()? {
-            b'"' => match self.string()? {
-                Text::Borrowed(text) => place.string(text, &mut self.stopped_by_schema),
-                Text::Decoded => place.string(&self.decoded, &mut self.stopped_by_schema),
-            },
+            b'"' => self.string_value(place),
             b'{' => self.object(place),
             b'[' => self.array(place),
             b't' => {
@@ -385,6 +382,32 @@ impl<'t> Reader<'t, '_> {
                 Ok(place.number(&number))
             }
             _ => Err(Stop),
+        }
+    }
+
+    /// A member of an object or an array, the reader at its first byte: strings and numbers,
+    /// most values, are read here without a call to the recursive `value`.
+    #[inline]
+    fn member(&mut self, place: Place<'_>) -> Step<u64> {
+        match self.peek() {
+            Some(b'"') => {
+                self.at += 1;
+                self.string_value(place)
+            }
+            Some(b'-' | b'0'..=b'9') => {
+                let number = self.number()?;
+                Ok(place.number(&number))
+            }
+            _ => self.value(place),
+        }
+    }
+
+    /// A string value at `place`, the reader just past its opening quote.
+    #[inline]
+    fn string_value(&mut self, place: Place<'_>) -> Step<u64> {
+        match self.string()? {
+            Text::Borrowed(text) => place.string(text, &mut self.stopped_by_schema),
+            Text::Decoded => place.string(&self.decoded, &mut self.stopped_by_schema),
         }
     }
 
@@ -496,7 +519,8 @@ impl<'t> Reader<'t, '_> {
             self.at += 1;
         } else {
             loop {
-                let bits = self.value(child)?;
+                self.skip_space();
+                let bits = self.member(child)?;
                 for &(c, p) in links {
                     if bits & (1 << c) == 0 {
                         local &= !(1 << p);
@@ -586,7 +610,7 @@ impl<'t> Reader<'t, '_> {
                         seen |= 1 << index;
                         let key = &state.keys[index];
                         guess = key.follows;
-                        let bits = self.value(place.at(key.edge.state))?;
+                        let bits = self.member(place.at(key.edge.state))?;
                         for &(c, p) in &key.edge.links {
                             if bits & (1 << c) == 0 {
                                 local &= !(1 << p);
