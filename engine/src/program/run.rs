@@ -324,7 +324,7 @@ impl<'t> Reader<'t, '_> {
         token.len() == value.len() + 2
             && token[0] == b'"'
             && token[token.len() - 1] == b'"'
-            && &token[1..token.len() - 1] == value.as_bytes()
+            && same(&token[1..token.len() - 1], value.as_bytes())
     }
 
     fn at_end(&self) -> bool {
@@ -448,18 +448,17 @@ impl<'t> Reader<'t, '_> {
             self.skip_digits();
         }
         if plain && integer.len() <= 19 {
-            let magnitude = integer.iter().try_fold(0u64, |n, &d| {
-                n.checked_mul(10)?.checked_add(u64::from(d - b'0'))
-            });
-            if let Some(magnitude) = magnitude {
-                if !negative {
-                    return Ok(Number::from(magnitude));
-                }
-                // serde_json: `-0` and magnitudes past i64 are floats.
-                let value = (magnitude as i64).wrapping_neg();
-                if value < 0 {
-                    return Ok(Number::from(value));
-                }
+            // Nineteen digits cannot overflow a u64 (its largest has twenty).
+            let magnitude = integer
+                .iter()
+                .fold(0u64, |n, &d| n * 10 + u64::from(d - b'0'));
+            if !negative {
+                return Ok(Number::from(magnitude));
+            }
+            // serde_json: `-0` and magnitudes past i64 are floats.
+            let value = (magnitude as i64).wrapping_neg();
+            if value < 0 {
+                return Ok(Number::from(value));
             }
         }
         serde_json::from_str(&self.text[start..self.at]).map_err(|_| Stop)
