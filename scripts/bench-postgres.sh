@@ -4,12 +4,15 @@
 # `raw (payload jsonb)`. One corpus of `eventcat sample` payloads (10% invalid). Per repetition,
 # interleaved, each into a fresh database or table (setup not timed):
 #   (a) copy:     psql `\copy raw FROM corpus-valid.ndjson` (the valid payloads, one COPY);
-#   (b) load:     `eventcat-validate load --postgres URL corpus.ndjson` (validation, the typed
-#                 tables through the staging table and the generated loader functions, bad rows
-#                 into eventcat.bad_events, one transaction per --batch-rows);
+#   (b) load:     `eventcat-validate load --postgres URL corpus.ndjson` (validation, the rows
+#                 typed on the client and copied into the tables, bad rows into
+#                 eventcat.bad_events, one transaction per --batch-rows);
 #   (c) replay:   the same load again into (b)'s database (every row already stored);
 #   (c') warm:    (b)'s tables emptied (TRUNCATE; their partitions stay), the same load again:
 #                 the steady state of a service, whose partitions exist but for the day's;
+#   (b'), (c''), (c'''): the same three with `--loader functions` (every payload staged as
+#                 jsonb and moved by the generated loader functions, as before the typed copy),
+#                 into their own database: the loader before and after in one run;
 #   (d) validate: `eventcat-validate corpus.ndjson` alone (no database), to show what of (b) is
 #                 validation.
 # Rows/s is valid payloads / wall seconds for all four. The server is started by the script
@@ -112,9 +115,9 @@ measure_copy() {
 }
 
 load_once() {
-  local db=$1 key=$2 expect=$3 status=0 t0 t1
+  local db=$1 key=$2 expect=$3 loader=$4 status=0 t0 t1
   t0=$(now)
-  "$bin" load --postgres "$(url_of "$db")" --batch-rows "$batch_rows" --no-progress "$corpus" \
+  "$bin" load --postgres "$(url_of "$db")" --loader "$loader" --batch-rows "$batch_rows" --no-progress "$corpus" \
     > /dev/null 2> "$out/load.stderr" || status=$?
   t1=$(now)
   if [ "$status" -gt 1 ]; then
@@ -127,18 +130,18 @@ load_once() {
 }
 
 measure_load() {
-  local db=load_$1
+  local db=load_$2_$1 loader=$2 prefix=${3:-}
   sql "CREATE DATABASE $db"
   psql -X -q -v ON_ERROR_STOP=1 "$(url_of "$db")" -f generated/sql/schema.sql > /dev/null
-  load_once "$db" load "$rows inserted, 0 already stored"
-  load_once "$db" replay "0 inserted, $rows already stored"
+  load_once "$db" "${prefix}load" "$rows inserted, 0 already stored" "$loader"
+  load_once "$db" "${prefix}replay" "0 inserted, $rows already stored" "$loader"
   # The same rows into tables whose partitions exist (a running service creates a partition
   # once a day or month; the corpus spreads over 2026, so a fresh load creates 360 of them).
   psql -X -q -v ON_ERROR_STOP=1 "$(url_of "$db")" -c "DO \$\$ DECLARE t text; BEGIN
     FOR t IN SELECT table_name FROM eventcat.event_tables LOOP
       EXECUTE format('TRUNCATE events.%I', t); END LOOP;
     TRUNCATE eventcat.bad_events; END \$\$"
-  load_once "$db" warm "$rows inserted, 0 already stored"
+  load_once "$db" "${prefix}warm" "$rows inserted, 0 already stored" "$loader"
   sql "DROP DATABASE $db"
 }
 
@@ -154,7 +157,8 @@ load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 for run in $(seq "$runs"); do
   echo "run $run/$runs (load $(cut -d' ' -f1-3 /proc/loadavg))" >&2
   measure_copy "$run"
-  measure_load "$run"
+  measure_load "$run" copy
+  measure_load "$run" functions f
   measure_validate
 done
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -176,6 +180,9 @@ names = {
     "load": "eventcat-validate load --postgres",
     "replay": "the same load again (all already stored)",
     "warm": "load into existing partitions (tables truncated)",
+    "fload": "`--loader functions`, fresh database (before)",
+    "freplay": "`--loader functions`, the same load again",
+    "fwarm": "`--loader functions`, into existing partitions",
     "validate": "eventcat-validate alone (no database)",
 }
 for key, name in names.items():
@@ -187,6 +194,9 @@ ratio = statistics.median(times["copy"]) / statistics.median(times["load"])
 print(f"load / plain COPY (rows/s, medians): {ratio:.2f}")
 warm = statistics.median(times["copy"]) / statistics.median(times["warm"])
 print(f"load into existing partitions / plain COPY (rows/s, medians): {warm:.2f}")
+before = statistics.median(times["copy"]) / statistics.median(times["fload"])
+before_warm = statistics.median(times["copy"]) / statistics.median(times["fwarm"])
+print(f"before (`--loader functions`): {before:.2f} fresh, {before_warm:.2f} into existing partitions")
 EOF
 {
   cat "$out/results.md"

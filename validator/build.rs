@@ -1,7 +1,9 @@
 //! Embeds every event schema of `../generated/schemas` (`<event>/<version>.json`) in the binary:
 //! writes `$OUT_DIR/schemas.rs`, a list of (event, version, schema text) with `include_str!`, so
-//! `eventcat-validate` works with no configuration. `eventcat` itself never reads `generated/`
-//! (a broken `generated/` must stay regenerable); only this package does.
+//! `eventcat-validate` works with no configuration; and `../generated/sql/columns.json` (how
+//! payload fields map to table columns, for the PostgreSQL loader's typed `COPY`) as
+//! `$OUT_DIR/columns.rs`. `eventcat` itself never reads `generated/` (a broken `generated/` must
+//! stay regenerable); only this package does.
 //!
 //! A missing folder is not a build error: the binary then holds no schema and asks for
 //! `--schemas` or `--catalog` (a warning says so at build time).
@@ -50,8 +52,24 @@ fn main() {
         );
     }
     code.push_str("];\n");
-    let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("set by cargo")).join("schemas.rs");
-    if std::fs::read_to_string(&out).ok().as_deref() != Some(code.as_str()) {
-        std::fs::write(&out, code).expect("write $OUT_DIR/schemas.rs");
+    write_if_changed("schemas.rs", &code);
+
+    // Without the map the loader still works, through the loader functions only.
+    let columns = manifest.join("../generated/sql/columns.json");
+    println!("cargo:rerun-if-changed={}", columns.display());
+    let code = match columns.canonicalize() {
+        Ok(absolute) => format!(
+            "/// `generated/sql/columns.json`.\npub static COLUMNS: Option<&str> = Some(include_str!({:?}));\n",
+            absolute.display().to_string()
+        ),
+        Err(_) => "/// `generated/sql/columns.json` was missing.\npub static COLUMNS: Option<&str> = None;\n".to_owned(),
+    };
+    write_if_changed("columns.rs", &code);
+}
+
+fn write_if_changed(name: &str, code: &str) {
+    let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("set by cargo")).join(name);
+    if std::fs::read_to_string(&out).ok().as_deref() != Some(code) {
+        std::fs::write(&out, code).unwrap_or_else(|e| panic!("write $OUT_DIR/{name}: {e}"));
     }
 }

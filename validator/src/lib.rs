@@ -13,6 +13,13 @@ pub mod sides;
 
 mod embedded {
     include!(concat!(env!("OUT_DIR"), "/schemas.rs"));
+    include!(concat!(env!("OUT_DIR"), "/columns.rs"));
+}
+
+/// `generated/sql/columns.json` as embedded at build time (how payload fields map to table
+/// columns), if it was there.
+pub fn embedded_columns() -> Option<&'static str> {
+    embedded::COLUMNS
 }
 
 /// (event, version, schema text) of every schema embedded from `generated/schemas`.

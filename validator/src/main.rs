@@ -19,7 +19,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use eventcat_engine::{
     self as validate, Input, InputFormat, NdjsonSink, Options, Outputs, Registry, ReportFormat,
 };
-use eventcat_validate::postgres::{DEFAULT_BATCH_ROWS, PostgresSink};
+use eventcat_validate::postgres::{DEFAULT_BATCH_ROWS, Loader, PostgresSink};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 /// Validate analytics event payloads against the catalog's versioned JSON Schemas.
@@ -71,6 +71,11 @@ struct LoadArgs {
     /// Rows per batch (one transaction each).
     #[arg(long, default_value_t = eventcat_validate::postgres::DEFAULT_BATCH_ROWS, value_name = "N")]
     batch_rows: usize,
+    /// How valid payloads reach their tables: `copy` types them here and copies them into
+    /// typed tables (the generated loader functions only for what the column map does not
+    /// cover); `functions` sends every payload through the loader functions, for comparison.
+    #[arg(long, value_enum, default_value_t = Loader::Copy)]
+    loader: Loader,
     #[command(flatten)]
     args: Args,
 }
@@ -160,9 +165,10 @@ fn main() -> ExitCode {
             let LoadArgs {
                 postgres,
                 batch_rows,
+                loader,
                 args,
             } = *load;
-            run(args, Some((postgres, batch_rows)))
+            run(args, Some((postgres, batch_rows, loader)))
         }
         None => {
             let url = cli
@@ -176,7 +182,7 @@ fn main() -> ExitCode {
             if url.is_some() {
                 args.good = None;
             }
-            run(args, url.map(|url| (url, DEFAULT_BATCH_ROWS)))
+            run(args, url.map(|url| (url, DEFAULT_BATCH_ROWS, Loader::Copy)))
         }
     };
     match result {
@@ -201,7 +207,7 @@ fn main() -> ExitCode {
 
 fn run(
     args: Args,
-    postgres: Option<(String, usize)>,
+    postgres: Option<(String, usize, Loader)>,
 ) -> Result<ExitCode, Box<dyn std::error::Error>> {
     let registry = Arc::new(match (&args.schemas, &args.catalog) {
         (Some(published), Some(dir)) => {
@@ -297,7 +303,15 @@ fn run(
     };
     let mut sink = (good.is_some() || bad.is_some()).then(|| NdjsonSink::new(good, bad));
     let mut database = match &postgres {
-        Some((url, batch_rows)) => Some(PostgresSink::connect(url)?.with_batch_rows(*batch_rows)),
+        Some((url, batch_rows, loader)) => {
+            let sink = PostgresSink::connect_with(url, *loader)?.with_batch_rows(*batch_rows);
+            // Files are read to their end: commit full batches, not every piece read.
+            Some(if inputs.iter().all(|input| input.size().is_some()) {
+                sink.commit_full_batches()
+            } else {
+                sink
+            })
+        }
         None => None,
     };
     let outputs = Outputs {
@@ -307,8 +321,13 @@ fn run(
             (None, sink) => sink.as_mut().map(|s| s as &mut dyn validate::Sink),
         },
     };
-    let result = validate::run(registry, inputs, &options, outputs);
+    let mut result = validate::run(registry, inputs, &options, outputs);
     drop(report);
+    if let (Ok(_), Some(database)) = (&result, &mut database)
+        && let Err(error) = database.finish()
+    {
+        result = Err(validate::RunError::Output(error));
+    }
     if let Some(database) = &database {
         // After the report, on stderr: stdout stays the report's (JSON stays one document).
         eprintln!("{}", database.stats());

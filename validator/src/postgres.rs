@@ -2,17 +2,23 @@
 //! bad rows in `eventcat.bad_events`, for `eventcat-validate load` and every front-end that
 //! takes `--good postgres://...`.
 //!
-//! Rows are buffered and written in batches, one transaction each: the batch's valid payloads
-//! are copied (`COPY`, the fastest way in; see BENCHMARKS.md) into a session-local staging
-//! table, and `eventcat.load_staged()` moves them into their tables through each table's
-//! generated loader function, typed, skipping rows already stored (same `event_id` and
-//! `timestamp`): a replay inserts nothing twice. Bad rows are copied beside them and inserted
-//! unless the same input (source, position, payload) is already there.
+//! Rows are buffered and written in batches, one transaction each. The batch's valid payloads
+//! are typed on the client ([`typed`]: the emitter's column map, `generated/sql/columns.json`,
+//! checked against the database's tables) and copied (`COPY`, the fastest way in; see
+//! BENCHMARKS.md) into session temporary tables shaped like their event tables, then inserted
+//! with one `INSERT ... SELECT ... ON CONFLICT DO NOTHING` per table, after
+//! `eventcat.ensure_partition` for each day they hold. Rows the map does not cover (a table at
+//! another version than the map's, a value the client cannot render exactly as the database
+//! would) are copied as `jsonb` into a staging table instead, and `eventcat.load_staged()`
+//! moves them through each table's generated loader function; both paths store the same
+//! values. Either way rows already stored (same `event_id` and `timestamp`) are skipped: a
+//! replay inserts nothing twice. Bad rows are copied beside them and inserted unless the same
+//! input (source, position, payload) is already there.
 //!
 //! Nothing is lost on a failure: when PostgreSQL rejects a batch (a value the table's type or
 //! constraints refuse, a partition retention has detached), the batch is rolled back and each
-//! of its valid payloads is tried alone; the ones still refused become bad rows with the
-//! database's error (`storage:rejected`). When the database cannot be reached the run stops
+//! of its valid payloads is tried alone, through its loader function; the ones still refused
+//! become bad rows with the database's error (`storage:rejected`). When the database cannot be reached the run stops
 //! with an error: what was committed stays, the rest was never acknowledged, and loading the
 //! same input again completes it.
 
@@ -21,10 +27,26 @@ use std::fmt;
 use std::io::{self, Write as _};
 
 use eventcat_engine::{At, BadRow, Good, PayloadError, Sink};
-use postgres::{Client, NoTls};
+use postgres::{Client, NoTls, SimpleQueryMessage};
+
+mod typed;
+
+use typed::Typed;
 
 /// Valid payloads (and bad rows) per batch, unless the engine flushes earlier.
 pub const DEFAULT_BATCH_ROWS: usize = 5_000;
+
+/// How valid payloads reach their tables.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Loader {
+    /// Typed on the client and copied into typed tables, where the column map covers the
+    /// table; through the loader functions otherwise.
+    #[default]
+    Copy,
+    /// Every payload through the generated loader functions (`jsonb` staging), as before the
+    /// typed copy: for comparison.
+    Functions,
+}
 
 /// What a load stored.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -43,6 +65,9 @@ pub struct LoadStats {
     pub refused: u64,
     /// Transactions committed.
     pub batches: u64,
+    /// Valid payloads typed on the client (the rest went through the loader functions).
+    #[serde(skip)]
+    pub typed: u64,
 }
 
 impl fmt::Display for LoadStats {
@@ -50,14 +75,17 @@ impl fmt::Display for LoadStats {
         write!(
             f,
             "loaded: {} valid payloads, {} inserted, {} already stored; {} bad rows ({} refused \
-             by the database), {} new in eventcat.bad_events; {} batches",
+             by the database), {} new in eventcat.bad_events; {} batches; {} valid payloads \
+             typed here, {} through the loader functions",
             self.staged,
             self.inserted,
             self.duplicates,
             self.bad_rows,
             self.refused,
             self.bad_inserted,
-            self.batches
+            self.batches,
+            self.typed,
+            self.staged - self.typed
         )
     }
 }
@@ -66,6 +94,8 @@ struct GoodRow {
     source: String,
     position: String,
     table: String,
+    /// Its table among the typed ones, when the client types its rows.
+    typed: Option<usize>,
     payload: String,
 }
 
@@ -85,9 +115,18 @@ pub struct PostgresSink {
     /// Where to connect again after the connection broke (long-running front-ends: the
     /// batch that failed is reported, the next one reconnects). `None`: never.
     url: Option<String>,
-    /// (event name, major version) → table.
-    tables: HashMap<(String, u64), String>,
+    /// (event name, major version) → table, and its place in `typed`.
+    tables: HashMap<(String, u64), (String, Option<usize>)>,
+    /// The tables the client types rows for.
+    typed: Typed,
+    /// The batch's typed rows, in `COPY`'s text format.
+    typed_rows: Vec<u8>,
+    /// Which typed tables the batch has rows for.
+    present: Vec<bool>,
+    loader: Loader,
     batch_rows: usize,
+    /// Whether [`Sink::flush`] (the engine's, after each piece of input) commits.
+    commit_pieces: bool,
     goods: Vec<GoodRow>,
     bads: Vec<BadRecord>,
     stats: LoadStats,
@@ -113,26 +152,43 @@ pub enum ConnectError {
          (psql -f generated/sql/schema.sql)"
     )]
     NoSchema(#[source] postgres::Error),
+    #[error("{0}")]
+    ColumnMap(String),
 }
 
 impl PostgresSink {
     /// Connects to `url` (`postgres://user@host:port/db`, or key=value pairs) and reads which
     /// tables the database has.
     pub fn connect(url: &str) -> Result<PostgresSink, ConnectError> {
+        PostgresSink::connect_with(url, Loader::default())
+    }
+
+    /// [`PostgresSink::connect`], storing valid payloads the `loader` way.
+    pub fn connect_with(url: &str, loader: Loader) -> Result<PostgresSink, ConnectError> {
         let client = Client::connect(url, NoTls).map_err(ConnectError::Connect)?;
-        let mut sink = PostgresSink::new(client)?;
+        let mut sink = PostgresSink::new_with(client, loader)?;
         sink.url = Some(url.to_owned());
         Ok(sink)
     }
 
     /// The sink over an open connection.
-    pub fn new(mut client: Client) -> Result<PostgresSink, ConnectError> {
-        let tables = prepare(&mut client)?;
+    pub fn new(client: Client) -> Result<PostgresSink, ConnectError> {
+        PostgresSink::new_with(client, Loader::default())
+    }
+
+    /// The sink over an open connection, storing valid payloads the `loader` way.
+    pub fn new_with(mut client: Client, loader: Loader) -> Result<PostgresSink, ConnectError> {
+        let (tables, typed) = prepare(&mut client, loader)?;
         Ok(PostgresSink {
             client,
             url: None,
             tables,
+            typed_rows: Vec::new(),
+            present: vec![false; typed.tables.len()],
+            typed,
+            loader,
             batch_rows: DEFAULT_BATCH_ROWS,
+            commit_pieces: true,
             goods: Vec::new(),
             bads: Vec::new(),
             stats: LoadStats::default(),
@@ -144,6 +200,21 @@ impl PostgresSink {
     pub fn with_batch_rows(mut self, rows: usize) -> Self {
         self.batch_rows = rows.max(1);
         self
+    }
+
+    /// Commits only when a batch is full and at [`PostgresSink::finish`], not at every
+    /// [`Sink::flush`]: for inputs read to their end (files), where committing each piece of
+    /// input the engine reads (~1 MiB) only makes smaller batches, and each batch costs a
+    /// setup per table and partition it touches (BENCHMARKS.md). A stream (stdin) keeps the
+    /// commit per piece, so what arrived is stored as it arrives.
+    pub fn commit_full_batches(mut self) -> Self {
+        self.commit_pieces = false;
+        self
+    }
+
+    /// Writes what is buffered (the last batch).
+    pub fn finish(&mut self) -> io::Result<()> {
+        self.write_batch()
     }
 
     /// What was stored so far.
@@ -162,7 +233,11 @@ impl PostgresSink {
         };
         let mut client = Client::connect(url, NoTls)
             .map_err(|e| io::Error::other(ConnectError::Connect(e).to_string()))?;
-        self.tables = prepare(&mut client).map_err(|e| io::Error::other(e.to_string()))?;
+        let (tables, typed) =
+            prepare(&mut client, self.loader).map_err(|e| io::Error::other(e.to_string()))?;
+        self.tables = tables;
+        self.present = vec![false; typed.tables.len()];
+        self.typed = typed;
         self.client = client;
         Ok(())
     }
@@ -177,12 +252,13 @@ impl PostgresSink {
         // The batch is dropped on any error: the caller has not acknowledged its inputs and
         // sends them again (a replay stores nothing twice).
         self.reconnect_if_closed()?;
-        match self.try_batch(&goods, &bads) {
+        match self.try_batch(&goods, &bads, true) {
             Ok(()) => {}
             Err(Failure::Refused(_)) if !self.client.is_closed() => {
-                // Refused: each valid payload alone, so one bad value costs only its own row.
+                // Refused: each valid payload alone, so one bad value costs only its own row;
+                // through its loader function, whose error is the one a bad row records.
                 for good in &goods {
-                    match self.try_batch(std::slice::from_ref(good), &[]) {
+                    match self.try_batch(std::slice::from_ref(good), &[], false) {
                         Ok(()) => {}
                         Err(Failure::Refused(error)) => {
                             self.stats.refused += 1;
@@ -193,29 +269,65 @@ impl PostgresSink {
                         Err(failure) => return Err(failure.into_io()),
                     }
                 }
-                self.try_batch(&[], &bads).map_err(Failure::into_io)?;
+                self.try_batch(&[], &bads, false)
+                    .map_err(Failure::into_io)?;
             }
             Err(failure) => return Err(failure.into_io()),
         }
         Ok(())
     }
 
-    fn try_batch(&mut self, goods: &[GoodRow], bads: &[BadRecord]) -> Result<(), Failure> {
+    /// One transaction: the valid payloads (typed on the client where `typed` and the map
+    /// allow, through the loader functions otherwise), then the bad rows.
+    fn try_batch(
+        &mut self,
+        goods: &[GoodRow],
+        bads: &[BadRecord],
+        typed: bool,
+    ) -> Result<(), Failure> {
         let mut tx = self.client.transaction()?;
         let mut inserted = 0u64;
-        if !goods.is_empty() {
-            self.copy.clear();
-            for good in goods {
-                copy_row(
-                    &mut self.copy,
-                    &[
-                        Some(&good.source),
-                        Some(&good.position),
-                        Some(&good.table),
-                        Some(&good.payload),
-                    ],
-                );
+        let mut typed_count = 0u64;
+        self.copy.clear();
+        self.typed_rows.clear();
+        self.present.iter_mut().for_each(|p| *p = false);
+        for good in goods {
+            if let Some(i) = good.typed.filter(|_| typed)
+                && self.typed.encode(i, &good.payload, &mut self.typed_rows)
+            {
+                self.present[i] = true;
+                typed_count += 1;
+                continue;
             }
+            copy_row(
+                &mut self.copy,
+                &[
+                    Some(&good.source),
+                    Some(&good.position),
+                    Some(&good.table),
+                    Some(&good.payload),
+                ],
+            );
+        }
+        if typed_count > 0 {
+            // One `COPY` for every table, then the statements in one round trip: the
+            // partitions, then an insert per table.
+            let mut writer = tx.copy_in(self.typed.copy())?;
+            writer.write_all(&self.typed_rows).map_err(Failure::Lost)?;
+            writer.finish()?;
+            let present = self.present.iter().enumerate().filter(|(_, p)| **p);
+            let script = self.typed.script(present.map(|(i, _)| i));
+            let counts: Vec<u64> = tx
+                .simple_query(&script)?
+                .into_iter()
+                .filter_map(|message| match message {
+                    SimpleQueryMessage::CommandComplete(n) => Some(n),
+                    _ => None,
+                })
+                .collect();
+            inserted += counts.iter().skip(1).sum::<u64>();
+        }
+        if !self.copy.is_empty() {
             let mut writer = tx.copy_in("COPY pg_temp.eventcat_staging FROM STDIN")?;
             writer.write_all(&self.copy).map_err(Failure::Lost)?;
             writer.finish()?;
@@ -260,6 +372,7 @@ impl PostgresSink {
         self.stats.bad_rows += bads.len() as u64;
         self.stats.bad_inserted += bad_inserted;
         self.stats.batches += 1;
+        self.stats.typed += typed_count;
         Ok(())
     }
 }
@@ -270,10 +383,11 @@ impl Sink for PostgresSink {
         let major = semver_major(good.version);
         let payload = String::from_utf8_lossy(good.payload).into_owned();
         match major.and_then(|m| self.tables.get(&(good.event.to_owned(), m))) {
-            Some(table) => self.goods.push(GoodRow {
+            Some((table, typed)) => self.goods.push(GoodRow {
                 source,
                 position,
                 table: table.clone(),
+                typed: *typed,
                 payload,
             }),
             None => {
@@ -328,23 +442,59 @@ impl Sink for PostgresSink {
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        self.write_batch()
+        if self.commit_pieces {
+            self.write_batch()
+        } else {
+            Ok(())
+        }
     }
 }
 
-/// Reads which tables the database has and creates the session's staging tables.
-fn prepare(client: &mut Client) -> Result<HashMap<(String, u64), String>, ConnectError> {
+/// The tables by (event name, major version), with their place in the typed tables.
+type Tables = HashMap<(String, u64), (String, Option<usize>)>;
+
+/// Reads which tables the database has, which of them the client types rows for, and creates
+/// the session's staging tables.
+fn prepare(client: &mut Client, loader: Loader) -> Result<(Tables, Typed), ConnectError> {
     let rows = client
         .query(
-            "SELECT event_name, major, table_name FROM eventcat.event_tables",
+            "SELECT event_name, major, table_name, version, partition_width \
+             FROM eventcat.event_tables",
             &[],
         )
         .map_err(ConnectError::NoSchema)?;
+    let registered: HashMap<String, typed::Registered> = rows
+        .iter()
+        .map(|row| {
+            let registered = typed::Registered {
+                version: row.get(3),
+                width: row.get(4),
+            };
+            (row.get(2), registered)
+        })
+        .collect();
+    let typed = match (loader, crate::embedded_columns()) {
+        (Loader::Copy, Some(map)) => {
+            typed::plan(client, map, &registered).map_err(|e| match e {
+                typed::PlanError::Map(e) => ConnectError::ColumnMap(e.to_string()),
+                typed::PlanError::Database(e) => ConnectError::NoSchema(e),
+            })?
+        }
+        _ => Typed::none(),
+    };
+    let place: HashMap<&str, usize> = typed
+        .tables
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (t.name.as_str(), i))
+        .collect();
     let tables = rows
         .iter()
         .map(|row| {
             let major: i32 = row.get(1);
-            ((row.get(0), major as u64), row.get(2))
+            let name: String = row.get(2);
+            let typed = place.get(name.as_str()).copied();
+            ((row.get(0), major as u64), (name, typed))
         })
         .collect();
     // Session-local, emptied at each commit: concurrent loaders never see each other's.
@@ -357,7 +507,12 @@ fn prepare(client: &mut Client) -> Result<HashMap<(String, u64), String>, Connec
              payload text, payload_base64 text) ON COMMIT DELETE ROWS;",
         )
         .map_err(ConnectError::NoSchema)?;
-    Ok(tables)
+    if !typed.tables.is_empty() {
+        client
+            .batch_execute(&typed.create)
+            .map_err(ConnectError::NoSchema)?;
+    }
+    Ok((tables, typed))
 }
 
 /// (source, position) of an input, as `bad_events` and the staging table hold them.
@@ -422,17 +577,7 @@ fn copy_row(out: &mut Vec<u8>, fields: &[Option<&str>]) {
         }
         match field {
             None => out.extend_from_slice(b"\\N"),
-            Some(text) => {
-                for &byte in text.as_bytes() {
-                    match byte {
-                        b'\\' => out.extend_from_slice(b"\\\\"),
-                        b'\t' => out.extend_from_slice(b"\\t"),
-                        b'\n' => out.extend_from_slice(b"\\n"),
-                        b'\r' => out.extend_from_slice(b"\\r"),
-                        b => out.push(b),
-                    }
-                }
-            }
+            Some(text) => typed::push_escaped(out, text.as_bytes()),
         }
     }
     out.push(b'\n');

@@ -282,3 +282,166 @@ fn a_database_without_the_schema_is_a_clear_error() {
         stderr(&out)
     );
 }
+
+/// The valid payloads of a corpus, each written another way with the same meaning: numbers
+/// with an exponent (`1.5e0`), integers as `5.0`, strings with `\u` escapes. Values the
+/// client renders itself and values it leaves to the loader functions, mixed.
+fn respelled(valid: &[Value]) -> String {
+    use serde_json::value::RawValue;
+    let tables = tables();
+    let raw = |text: String| RawValue::from_string(text).unwrap();
+    let mut out = String::new();
+    for (i, payload) in valid.iter().enumerate() {
+        let table = &tables[payload["event_name"].as_str().unwrap()];
+        let mut properties: BTreeMap<String, Box<RawValue>> = BTreeMap::new();
+        for (key, value) in payload["properties"].as_object().unwrap() {
+            let ty = table.column(true, key).map(|c| c.ty.clone());
+            let text = match (i % 3, ty, value) {
+                (1, Some(SqlType::DoublePrecision | SqlType::Numeric), Value::Number(n))
+                    if n.is_f64() && !n.to_string().contains('e') =>
+                {
+                    format!("{n}e0")
+                }
+                (
+                    1,
+                    Some(SqlType::Smallint | SqlType::Integer | SqlType::Bigint),
+                    Value::Number(n),
+                ) => {
+                    format!("{n}.0")
+                }
+                (2, Some(SqlType::Text), Value::String(s)) if !s.is_empty() => {
+                    let first = s.chars().next().unwrap();
+                    let rest = Value::from(&s[first.len_utf8()..]).to_string();
+                    let escaped: String = first
+                        .encode_utf16(&mut [0; 2])
+                        .iter()
+                        .map(|unit| format!("\\u{unit:04x}"))
+                        .collect();
+                    format!("\"{escaped}{}", &rest[1..])
+                }
+                _ => value.to_string(),
+            };
+            properties.insert(key.clone(), raw(text));
+        }
+        let mut top: BTreeMap<String, Box<RawValue>> = BTreeMap::new();
+        for (key, value) in payload.as_object().unwrap() {
+            let text = if key == "properties" {
+                serde_json::to_string(&properties).unwrap()
+            } else {
+                value.to_string()
+            };
+            top.insert(key.clone(), raw(text));
+        }
+        out.push_str(&serde_json::to_string(&top).unwrap());
+        out.push('\n');
+    }
+    out
+}
+
+/// `N valid payloads typed here, M through the loader functions` of a load's summary.
+fn typed_and_functions(stderr: &str) -> (u64, u64) {
+    let line = stderr.lines().find(|l| l.starts_with("loaded:")).unwrap();
+    let numbers: Vec<u64> = line
+        .rsplit(';')
+        .next()
+        .unwrap()
+        .split_whitespace()
+        .filter_map(|w| w.trim_end_matches(',').parse().ok())
+        .collect();
+    (numbers[0], numbers[1])
+}
+
+#[test]
+fn typed_copy_stores_what_the_loader_functions_store() {
+    let pg = Postgres::start();
+    let schema = std::fs::read_to_string(workspace().join("generated/sql/schema.sql")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (_, valid, _) = corpus(dir.path(), 1200, 23);
+    let file = dir.path().join("respelled.ndjson");
+    std::fs::write(&file, respelled(&valid)).unwrap();
+
+    let mut stored = Vec::new();
+    for (name, loader) in [("functions", "functions"), ("copy", "copy")] {
+        let url = pg.create_database(name);
+        let mut client = pg.client(name);
+        client.batch_execute(&schema).unwrap();
+        if loader == "copy" {
+            // A table at another version than the binary's column map: its loader function.
+            client
+                .batch_execute(
+                    "UPDATE eventcat.event_tables SET version = '1.0.1' WHERE table_name = 'user_login_v1'",
+                )
+                .unwrap();
+        }
+        let out = load(&url, &[&file], &["--loader", loader, "--batch-rows", "300"]);
+        assert!(matches!(out.status.code(), Some(0 | 1)), "{}", stderr(&out));
+        let (typed, functions) = typed_and_functions(&stderr(&out));
+        let logins = valid
+            .iter()
+            .filter(|p| p["event_name"] == "user.login")
+            .count() as u64;
+        if loader == "copy" {
+            // Most typed here; the respelled numbers, and every login, through the functions.
+            assert!(typed > 0 && functions > logins, "{}", stderr(&out));
+        } else {
+            assert_eq!(typed, 0, "{}", stderr(&out));
+        }
+        let mut rows = BTreeMap::new();
+        for table in tables().values() {
+            let row = client
+                .query_one(
+                    &format!(
+                        "SELECT count(*), md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) FROM {} AS t",
+                        table.qualified()
+                    ),
+                    &[],
+                )
+                .unwrap();
+            rows.insert(
+                table.name.clone(),
+                (row.get::<_, i64>(0), row.get::<_, String>(1)),
+            );
+        }
+        stored.push(rows);
+    }
+    assert!(stored[0].values().all(|(n, _)| *n > 0), "{:?}", stored[0]);
+    assert_eq!(stored[0], stored[1], "the same rows, value for value");
+}
+
+#[test]
+fn the_writer_role_loads_typed_rows_where_public_may_not_create_temporary_tables() {
+    let pg = Postgres::start();
+    pg.create_database("writer");
+    let mut admin = pg.client("writer");
+    admin
+        .batch_execute(
+            "REVOKE TEMPORARY ON DATABASE writer FROM PUBLIC;
+             CREATE ROLE loader LOGIN;",
+        )
+        .unwrap();
+    // base.sql (in schema.sql) grants the writer role what the loader's session needs.
+    admin
+        .batch_execute(
+            &std::fs::read_to_string(workspace().join("generated/sql/schema.sql")).unwrap(),
+        )
+        .unwrap();
+    admin
+        .batch_execute("GRANT eventcat_writer TO loader")
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (file, valid, _) = corpus(dir.path(), 300, 3);
+    let url = format!("postgresql://loader@127.0.0.1:{}/writer", pg.port());
+    let out = load(&url, &[&file], &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(&format!("{} inserted, 0 already stored", valid.len())),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        typed_and_functions(&stderr(&out)),
+        (valid.len() as u64, 0),
+        "{}",
+        stderr(&out)
+    );
+}

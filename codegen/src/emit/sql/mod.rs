@@ -6,6 +6,7 @@
 //! | `sql/base.sql` | schemas, roles, metadata, `bad_events`, the partition and loading functions (rerunnable) |
 //! | `sql/schema.sql` | a new database at the current versions: the base, then every table |
 //! | `sql/migrations/<event>/<version>.sql` | the step to each published version from the one before |
+//! | `sql/columns.json` | the same payload-to-column mapping, machine-readable, for loaders that type rows themselves |
 //! | `dbt/sources.yml` | the tables and columns as dbt sources, with the catalog's descriptions |
 //!
 //! One table per event and major version (`user_login_v1`), at the shape of that major's latest
@@ -13,6 +14,7 @@
 //! migrations come from the same mapping ([`table`]), read from the normalized shape of each
 //! version, and migrations from the changes `compat` reports between versions ([`migrate`]).
 
+mod columns;
 mod dbt;
 mod ddl;
 mod migrate;
@@ -149,6 +151,10 @@ pub fn files(catalog: &Catalog, published: &[PublishedSchema]) -> Vec<OutputFile
             ),
         ));
     }
+    files.push(OutputFile::new(
+        "sql/columns.json",
+        columns::columns_json(&tables, &notice),
+    ));
     files.push(OutputFile::new(
         "dbt/sources.yml",
         dbt::sources_yml(catalog, &tables, &notice),

@@ -133,6 +133,13 @@ END
 $fn$;
 REVOKE ALL ON FUNCTION "eventcat"."load_staged"() FROM PUBLIC;
 
+-- The loader stages each batch in temporary tables of its session (PUBLIC may create them by
+-- default; a database that revoked that still lets the writer).
+DO $temp$
+BEGIN
+    EXECUTE format('GRANT TEMPORARY ON DATABASE %I TO "eventcat_writer"', current_database());
+END
+$temp$;
 GRANT USAGE ON SCHEMA "events" TO "eventcat_reader", "eventcat_writer";
 GRANT USAGE ON SCHEMA "eventcat" TO "eventcat_writer";
 GRANT SELECT ON "eventcat"."event_tables" TO "eventcat_writer";
