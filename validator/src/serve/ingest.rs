@@ -6,6 +6,7 @@
 
 use std::io::Read;
 use std::ops::Range;
+use std::sync::Arc;
 
 use eventcat_engine::{Registry, Verdict};
 use serde_json::value::RawValue;
@@ -206,8 +207,9 @@ pub struct Checked {
     /// The payload in the body (for NDJSON, without a `\r` or byte order mark).
     pub range: Range<usize>,
     pub verdict: Verdict,
-    /// The payload's `event_id`, when it has a string one.
-    pub event_id: Option<String>,
+    /// The payload's `event_id`, when it has a string one (shared by the answer and the
+    /// store).
+    pub event_id: Option<Arc<str>>,
 }
 
 /// A verdict for every payload, by the engine's rules (for NDJSON, the CLI's line rules).
@@ -247,7 +249,37 @@ pub fn check(
 /// it: the envelope usually starts with it, so the rest of the payload is not read a second
 /// time (a cost that showed in profiles of batches). A payload with the key twice is invalid
 /// (`json:duplicate_key`), so the first one is the id of every valid event.
-fn event_id(payload: &[u8]) -> Option<String> {
+fn event_id(payload: &[u8]) -> Option<Arc<str>> {
+    leading_event_id(payload)
+        .map(Arc::from)
+        .or_else(|| any_event_id(payload).map(Arc::from))
+}
+
+/// The common case without a parser: the payload starts with `{"event_id":"…"` and the id
+/// has no escape or control character, so its text is the id itself. `None` otherwise (the
+/// parser then decides, [`any_event_id`]).
+fn leading_event_id(payload: &[u8]) -> Option<&str> {
+    fn skip_space(text: &[u8]) -> &[u8] {
+        let n = text
+            .iter()
+            .take_while(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
+            .count();
+        &text[n..]
+    }
+    let rest = skip_space(payload).strip_prefix(b"{")?;
+    let rest = skip_space(rest).strip_prefix(b"\"event_id\"")?;
+    let rest = skip_space(rest).strip_prefix(b":")?;
+    let rest = skip_space(rest).strip_prefix(b"\"")?;
+    let end = memchr::memchr(b'"', rest)?;
+    let id = &rest[..end];
+    if id.iter().any(|&b| b == b'\\' || b < 0x20) {
+        return None;
+    }
+    std::str::from_utf8(id).ok()
+}
+
+/// The `event_id` wherever it is among the top-level keys, by `serde_json`.
+fn any_event_id(payload: &[u8]) -> Option<String> {
     use serde::de::{self, IgnoredAny, MapAccess, Visitor};
 
     struct Find<'f>(&'f mut Option<serde_json::Value>);
@@ -409,6 +441,11 @@ mod tests {
                 Some("outer"),
             ),
             (r#"{"event_id": "a\u0041"}"#, Some("aA")),
+            (r#" { "event_id" : "b-2" , "x": 1}"#, Some("b-2")),
+            (r#"{"event_id":"tab\there"}"#, Some("tab\there")),
+            (r#"{"event_id":"é"}"#, Some("é")),
+            (r#"{"event_id":"x","event_id":"y"}"#, Some("x")),
+            ("{\"event_id\":\"a\u{1}b\"}", None),
             (r#"{"event_id": "first", "broken": tru"#, Some("first")),
             (r#"{"event_id": 12}"#, None),
             (r#"{"x": 1}"#, None),
@@ -416,6 +453,7 @@ mod tests {
             ("not json", None),
         ] {
             assert_eq!(event_id(payload.as_bytes()).as_deref(), id, "{payload}");
+            assert_eq!(any_event_id(payload.as_bytes()).as_deref(), id, "{payload}");
         }
     }
 

@@ -7,6 +7,7 @@
 //! | `GET /`, `/page.js`, `/metrics` | read token | the page, Prometheus text |
 //! | `GET /healthz`, `/readyz`, `/openapi.json` | open | operations, the API's document |
 
+use std::borrow::Cow;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -479,14 +480,16 @@ fn list(state: &AppState, info: &RequestInfo, who: Who, valid: bool, filter: Fil
         returned = events.len(),
         "read stored events"
     );
+    let texts: Vec<Cow<'_, str>> = events.iter().map(|e| e.payload_text()).collect();
     let listed: Vec<Listed<'_>> = events
         .iter()
-        .map(|stored| Listed {
+        .zip(&texts)
+        .map(|(stored, text)| Listed {
             stored,
             payload: match valid {
-                true => RawValue::from_string(stored.payload.trim().to_owned())
-                    .map_or(Payload::Text(&stored.payload), Payload::Json),
-                false => Payload::Text(&stored.payload),
+                true => RawValue::from_string(text.trim().to_owned())
+                    .map_or(Payload::Text(text), Payload::Json),
+                false => Payload::Text(text),
             },
         })
         .collect();
