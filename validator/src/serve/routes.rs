@@ -322,19 +322,11 @@ async fn ingest_events(
         Ok(body) => body,
         Err(r) => return refusal(&state, r),
     };
-    let ranges = match ingest::split(&body, form, &limits) {
-        Ok(ranges) => ranges,
+    let loaded = state.current.get();
+    let events: Arc<[Checked]> = match ingest::read(&loaded.registry, &body, form, &limits) {
+        Ok(events) => events.into(),
         Err(r) => return refusal(&state, r),
     };
-    let loaded = state.current.get();
-    let events: Arc<[Checked]> = ingest::check(
-        &loaded.registry,
-        &body,
-        form,
-        ranges,
-        limits.max_event_bytes,
-    )
-    .into();
     let (reply, written) = oneshot::channel();
     let batch = Batch {
         loaded: loaded.clone(),
