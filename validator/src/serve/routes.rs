@@ -19,11 +19,11 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use eventcat_engine::{PayloadError, Verdict};
 use serde::Serialize;
 use serde_json::value::RawValue;
 use tokio::sync::{mpsc, oneshot};
 
+use super::answer;
 use super::args::Secret;
 use super::auth::{self, Who};
 use super::ingest::{self, Checked, Form, Limits, Refusal};
@@ -264,28 +264,6 @@ async fn require(
     }
 }
 
-/// The answer to `POST /v1/events`.
-#[derive(Debug, Serialize)]
-struct IngestAnswer<'a> {
-    request_id: &'a str,
-    accepted: usize,
-    rejected: usize,
-    results: Vec<EventResult<'a>>,
-}
-
-#[derive(Debug, Serialize)]
-struct EventResult<'a> {
-    index: usize,
-    event_id: Option<&'a str>,
-    event_name: Option<&'a str>,
-    version: Option<&'a str>,
-    valid: bool,
-    /// A good event whose `event_id` was written before (within the dedupe window): accepted,
-    /// not written again.
-    duplicate: bool,
-    errors: &'a [PayloadError],
-}
-
 async fn ingest_events(
     State(state): State<Shared>,
     Extension(info): Extension<RequestInfo>,
@@ -344,8 +322,13 @@ async fn ingest_events(
     }
     match written.await {
         Ok(Ok(written)) => {
-            let answer = answer(&info.id, &loaded.registry, &events, &written.duplicates);
-            json_response(StatusCode::OK, &answer)
+            let answer = answer::answer(&info.id, &loaded.registry, &events, &written.duplicates);
+            (
+                StatusCode::OK,
+                [(header::CONTENT_TYPE, "application/json")],
+                Body::from(answer.to_json()),
+            )
+                .into_response()
         }
         Ok(Err(e)) => error(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -355,52 +338,6 @@ async fn ingest_events(
             StatusCode::SERVICE_UNAVAILABLE,
             "the writer stopped before writing the events",
         ),
-    }
-}
-
-fn answer<'a>(
-    request_id: &'a str,
-    registry: &'a eventcat_engine::Registry,
-    events: &'a [Checked],
-    duplicates: &[usize],
-) -> IngestAnswer<'a> {
-    let mut duplicates = duplicates.iter().peekable();
-    let results: Vec<EventResult<'a>> = events
-        .iter()
-        .enumerate()
-        .map(|(index, event)| {
-            let (event_name, version, errors): (_, _, &[PayloadError]) = match &event.verdict {
-                Verdict::Valid { schema } => {
-                    let schema = registry.schema(*schema);
-                    (
-                        Some(schema.event.as_str()),
-                        Some(schema.version.as_str()),
-                        &[],
-                    )
-                }
-                Verdict::Invalid(invalid) => (
-                    invalid.event.as_deref(),
-                    invalid.version.as_deref(),
-                    &invalid.errors,
-                ),
-            };
-            EventResult {
-                index,
-                event_id: event.event_id.as_deref(),
-                event_name,
-                version,
-                valid: event.verdict.is_valid(),
-                duplicate: duplicates.next_if_eq(&&index).is_some(),
-                errors,
-            }
-        })
-        .collect();
-    let accepted = results.iter().filter(|r| r.valid).count();
-    IngestAnswer {
-        request_id,
-        accepted,
-        rejected: results.len() - accepted,
-        results,
     }
 }
 
