@@ -8,10 +8,12 @@
 #       100-event batches (JSON arrays), each without and with --fsync, each for --duration
 #       seconds over --connections connections and 2 wrk threads, a fresh server each time.
 #       Every request's event ids are made unique (the Lua script rewrites their first 8 hex
-#       digits from a counter), so the dedupe window never turns a run into duplicates.
-# Prints medians and min-max spreads (events/s, requests/s, p50/p99 latency, peak memory) as a
-# Markdown table and writes it to <out>/serve-results.md. wrk and the server share the
-# machine's cores: say so beside numbers.
+#       digits from a counter), so the dedupe window never turns a run into duplicates; each
+#       body is cut at its ids once, at wrk's start, so a request costs wrk little CPU.
+# Prints medians and min-max spreads (events/s, requests/s, p50/p99 latency, peak memory, and
+# CPU time per event: the CLI's, the server's over the wrk run, wrk's own) as a Markdown table
+# and writes it to <out>/serve-results.md. wrk and the server share the machine's cores: say
+# so beside numbers; the CPU columns are the steadier measure on a shared machine.
 #
 #   --soak SECONDS: instead, one server under 100-event batches for SECONDS (300 for the
 #   issue's 5 minutes), its resident memory sampled once a second, to show it stays flat with
@@ -49,8 +51,9 @@ done
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 echo "building (release)..." >&2
-cargo build --release -q -p eventcat --bin eventcat
-cargo build --release -q -p eventcat-validate --bin eventcat-validate
+# One cargo invocation for both binaries: built apart, they unify `eventcat`'s features
+# differently and each run of this script rebuilt both (minutes on a busy machine).
+cargo build --release -q -p eventcat --bin eventcat -p eventcat-validate --bin eventcat-validate
 bin=target/release/eventcat-validate
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 
@@ -82,25 +85,45 @@ PY
 script="$out/serve-wrk.lua"
 cat > "$script" <<'LUA'
 -- POSTs the bodies of $BODIES (one a line) in turn; every event id of a request gets a fresh
--- first 8 hex digits (the wrk thread, then a counter), so no two requests repeat an id.
+-- first 8 hex digits (the wrk thread, then a counter), so no two requests repeat an id. Each
+-- body is cut once, before its ids' first 8 hex digits, and a request is its pieces joined
+-- with fresh ones: a gsub over the whole body on every request cost wrk more CPU than the
+-- server spent on the request, on the cores they share.
 local threads = 0
 function setup(thread)
   thread:set("tid", threads)
   threads = threads + 1
 end
 local bodies = {}
-for line in io.lines(os.getenv("BODIES")) do bodies[#bodies + 1] = line end
+for line in io.lines(os.getenv("BODIES")) do
+  local pieces, at = {}, 1
+  local from = 1
+  while true do
+    local _, e = string.find(line, '"event_id":"', from, true)
+    if not e then break end
+    from = e + 1
+    if string.find(string.sub(line, e + 1, e + 8), "^%x%x%x%x%x%x%x%x$") then
+      pieces[#pieces + 1] = string.sub(line, at, e)
+      at = e + 9
+      from = at
+    end
+  end
+  pieces[#pieces + 1] = string.sub(line, at)
+  bodies[#bodies + 1] = pieces
+end
 local i, n = 0, 0
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
-local function fresh(hex)
-  n = n + 1
-  return string.format('"event_id":"%x%07x', tid % 16, n % 0x10000000)
-end
 request = function()
   i = i % #bodies + 1
-  local body = string.gsub(bodies[i], '"event_id":"%x%x%x%x%x%x%x%x', fresh)
-  return wrk.format(nil, "/v1/events", nil, body)
+  local pieces, parts = bodies[i], {}
+  for k = 1, #pieces - 1 do
+    n = n + 1
+    parts[2 * k - 1] = pieces[k]
+    parts[2 * k] = string.format('%x%07x', tid % 16, n % 0x10000000)
+  end
+  parts[2 * #pieces - 1] = pieces[#pieces]
+  return wrk.format(nil, "/v1/events", nil, table.concat(parts))
 end
 LUA
 
@@ -141,9 +164,16 @@ start_server() {
   sampler=$!
 }
 
-# wrk_run NAME BODIES SECONDS: one wrk run against $port; its output in $out/wrk-NAME.txt.
+# wrk_run NAME BODIES SECONDS: one wrk run against $port; its output in $out/wrk-NAME.txt, its
+# CPU seconds (user + system, its setup included) in $out/wrk-NAME.cpu.
 wrk_run() {
-  BODIES=$2 wrk -t2 -c"$connections" -d"${3}s" --latency -s "$script" "http://127.0.0.1:$port" > "$out/wrk-$1.txt"
+  BODIES=$2 /usr/bin/time -f "%U %S" -o "$out/wrk-$1.time" \
+    wrk -t2 -c"$connections" -d"${3}s" --latency -s "$script" "http://127.0.0.1:$port" > "$out/wrk-$1.txt"
+  awk '{print $1 + $2}' "$out/wrk-$1.time" > "$out/wrk-$1.cpu"
+}
+# The server's CPU time so far (user + system), in clock ticks.
+server_ticks() {
+  awk '{print $14 + $15}' "/proc/$server/stat"
 }
 
 if [ "$soak" -gt 0 ]; then
@@ -177,10 +207,10 @@ results="$out/serve-runs.tsv"
 : > "$results"
 # One CLI run: events/s, peak RSS (kB).
 cli_run() {
-  /usr/bin/time -f "%e %M" -o "$out/time.txt" "$bin" --threads 1 --no-progress \
+  /usr/bin/time -f "%e %M %U %S" -o "$out/time.txt" "$bin" --threads 1 --no-progress \
     --good "$out/cli-good.ndjson" --bad "$out/cli-bad.ndjson" "$corpus" > /dev/null || true
-  read -r wall rss < <(tail -n 1 "$out/time.txt")
-  python3 -c "import sys; print(f'cli\t{int(sys.argv[2]) / float(sys.argv[1]):.0f}\t\t\t\t{sys.argv[3]}\t0\t0')" "$wall" "$count" "$rss" >> "$results"
+  read -r wall rss user system < <(tail -n 1 "$out/time.txt")
+  python3 -c "import sys; w, n, u, s = float(sys.argv[1]), int(sys.argv[2]), float(sys.argv[4]), float(sys.argv[5]); print(f'cli\t{n / w:.0f}\t\t\t\t{sys.argv[3]}\t0\t0\t{(u + s) * 1e6 / n:.2f}\t')" "$wall" "$count" "$rss" "$user" "$system" >> "$results"
 }
 # One server measurement: NAME BODIES EVENTS_PER_REQUEST [SERVER ARGS...].
 serve_run() {
@@ -188,14 +218,19 @@ serve_run() {
   shift 3
   local memory="$out/serve-memory-$name.txt"
   start_server "$memory" "$@"
+  local before after
+  before=$(server_ticks)
   wrk_run "$name" "$bodies" "$duration"
+  after=$(server_ticks)
   stop_server
   local written
   written=$(cat "$out"/serve-good.ndjson* "$out"/serve-bad.ndjson* | wc -l)
-  python3 - "$out/wrk-$name.txt" "$per" "$name" "$memory" "$written" >> "$results" <<'PY'
+  python3 - "$out/wrk-$name.txt" "$per" "$name" "$memory" "$written" "$((after - before))" \
+    "$(getconf CLK_TCK)" "$(cat "$out/wrk-$name.cpu")" >> "$results" <<'PY'
 import re, sys
 text = open(sys.argv[1]).read()
 per, name, written = int(sys.argv[2]), sys.argv[3], int(sys.argv[5])
+ticks, hz, wrk_cpu = int(sys.argv[6]), int(sys.argv[7]), float(sys.argv[8])
 kb = [int(l) for l in open(sys.argv[4]) if l.strip()] or [0]
 rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
 def latency(p):
@@ -204,7 +239,12 @@ def latency(p):
 errors = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
 socket = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", text)
 bad = (int(errors.group(1)) if errors else 0) + (sum(map(int, socket.groups())) if socket else 0)
-print(f"{name}\t{rps * per:.0f}\t{rps:.0f}\t{latency(50):.3f}\t{latency(99):.3f}\t{max(kb)}\t{bad}\t{written}")
+# CPU per event: the server's over the wrk run, by the events it wrote; wrk's (setup
+# included) by the events it sent.
+sent = int(re.search(r"(\d+) requests in", text).group(1)) * per
+server_us = ticks / hz * 1e6 / max(written, 1)
+wrk_us = wrk_cpu * 1e6 / max(sent, 1)
+print(f"{name}\t{rps * per:.0f}\t{rps:.0f}\t{latency(50):.3f}\t{latency(99):.3f}\t{max(kb)}\t{bad}\t{written}\t{server_us:.2f}\t{wrk_us:.2f}")
 PY
 }
 
@@ -238,10 +278,11 @@ print("- load average (1, 5, 15 min) before: $load_before; after: $load_after")
 print("- corpus: $count payloads of \`eventcat sample --seed 42 --invalid-ratio 0.1\`; $runs runs, interleaved, median (min-max)")
 print("- wrk: $connections connections, ${duration} s a run, a fresh server each run (default flags, outputs to files)")
 print()
-print("| load | events/s | requests/s | p50 ms | p99 ms | peak RSS MB | errors |")
-print("|---|---:|---:|---:|---:|---:|---:|")
+print("| load | events/s | requests/s | p50 ms | p99 ms | peak RSS MB | errors | own CPU µs/event | wrk CPU µs/event (its setup incl.) |")
+print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
 cli = column("cli", 0)
-print(f"| CLI, 1 thread, on the file | {spread(cli, count)} | | | | {spread(column('cli', 4), mb)} | |")
+us = lambda v: f"{v:.2f}"
+print(f"| CLI, 1 thread, on the file | {spread(cli, count)} | | | | {spread(column('cli', 4), mb)} | | {spread(column('cli', 7), us)} | |")
 names = {"single": "serve, 1 event a request", "batch": "serve, 100 events a request",
          "single-fsync": "serve --fsync, 1 event a request", "batch-fsync": "serve --fsync, 100 events a request"}
 for key, label in names.items():
@@ -249,7 +290,8 @@ for key, label in names.items():
         continue
     errors = int(sum(column(key, 5)))
     print(f"| {label} | {spread(column(key, 0), count)} | {spread(column(key, 1), count)} | "
-          f"{spread(column(key, 2), ms)} | {spread(column(key, 3), ms)} | {spread(column(key, 4), mb)} | {errors} |")
+          f"{spread(column(key, 2), ms)} | {spread(column(key, 3), ms)} | {spread(column(key, 4), mb)} | {errors} | "
+          f"{spread(column(key, 7), us)} | {spread(column(key, 8), us)} |")
 print()
 batch = statistics.median(column("batch", 0))
 single = statistics.median(column("single", 1))

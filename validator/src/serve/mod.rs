@@ -4,11 +4,13 @@
 //! - [`args`]: the command line;
 //! - [`schemas`]: the registry (embedded, a folder, or a catalog, reloaded by `--watch`);
 //! - [`ingest`]: request bodies into events (forms, gzip, limits) and their verdicts;
+//! - [`answer`]: the answer to an ingest request, a verdict per event;
 //! - [`writer`]: the one thread that writes outputs and the store, and why a `200` means
 //!   written;
 //! - [`store`]: the bounded store and the test API's filters;
 //! - [`routes`], [`auth`], [`metrics`], [`page`], [`shutdown`]: the HTTP side.
 
+mod answer;
 mod args;
 mod auth;
 mod dedupe;

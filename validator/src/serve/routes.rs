@@ -7,6 +7,7 @@
 //! | `GET /`, `/page.js`, `/metrics` | read token | the page, Prometheus text |
 //! | `GET /healthz`, `/readyz`, `/openapi.json` | open | operations, the API's document |
 
+use std::borrow::Cow;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -18,11 +19,11 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use eventcat_engine::{PayloadError, Verdict};
 use serde::Serialize;
 use serde_json::value::RawValue;
 use tokio::sync::{mpsc, oneshot};
 
+use super::answer;
 use super::args::Secret;
 use super::auth::{self, Who};
 use super::ingest::{self, Checked, Form, Limits, Refusal};
@@ -263,28 +264,6 @@ async fn require(
     }
 }
 
-/// The answer to `POST /v1/events`.
-#[derive(Debug, Serialize)]
-struct IngestAnswer<'a> {
-    request_id: &'a str,
-    accepted: usize,
-    rejected: usize,
-    results: Vec<EventResult<'a>>,
-}
-
-#[derive(Debug, Serialize)]
-struct EventResult<'a> {
-    index: usize,
-    event_id: Option<&'a str>,
-    event_name: Option<&'a str>,
-    version: Option<&'a str>,
-    valid: bool,
-    /// A good event whose `event_id` was written before (within the dedupe window): accepted,
-    /// not written again.
-    duplicate: bool,
-    errors: &'a [PayloadError],
-}
-
 async fn ingest_events(
     State(state): State<Shared>,
     Extension(info): Extension<RequestInfo>,
@@ -321,19 +300,11 @@ async fn ingest_events(
         Ok(body) => body,
         Err(r) => return refusal(&state, r),
     };
-    let ranges = match ingest::split(&body, form, &limits) {
-        Ok(ranges) => ranges,
+    let loaded = state.current.get();
+    let events: Arc<[Checked]> = match ingest::read(&loaded.registry, &body, form, &limits) {
+        Ok(events) => events.into(),
         Err(r) => return refusal(&state, r),
     };
-    let loaded = state.current.get();
-    let events: Arc<[Checked]> = ingest::check(
-        &loaded.registry,
-        &body,
-        form,
-        ranges,
-        limits.max_event_bytes,
-    )
-    .into();
     let (reply, written) = oneshot::channel();
     let batch = Batch {
         loaded: loaded.clone(),
@@ -351,8 +322,13 @@ async fn ingest_events(
     }
     match written.await {
         Ok(Ok(written)) => {
-            let answer = answer(&info.id, &loaded.registry, &events, &written.duplicates);
-            json_response(StatusCode::OK, &answer)
+            let answer = answer::answer(&info.id, &loaded.registry, &events, &written.duplicates);
+            (
+                StatusCode::OK,
+                [(header::CONTENT_TYPE, "application/json")],
+                Body::from(answer.to_json()),
+            )
+                .into_response()
         }
         Ok(Err(e)) => error(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -362,52 +338,6 @@ async fn ingest_events(
             StatusCode::SERVICE_UNAVAILABLE,
             "the writer stopped before writing the events",
         ),
-    }
-}
-
-fn answer<'a>(
-    request_id: &'a str,
-    registry: &'a eventcat_engine::Registry,
-    events: &'a [Checked],
-    duplicates: &[usize],
-) -> IngestAnswer<'a> {
-    let mut duplicates = duplicates.iter().peekable();
-    let results: Vec<EventResult<'a>> = events
-        .iter()
-        .enumerate()
-        .map(|(index, event)| {
-            let (event_name, version, errors): (_, _, &[PayloadError]) = match &event.verdict {
-                Verdict::Valid { schema } => {
-                    let schema = registry.schema(*schema);
-                    (
-                        Some(schema.event.as_str()),
-                        Some(schema.version.as_str()),
-                        &[],
-                    )
-                }
-                Verdict::Invalid(invalid) => (
-                    invalid.event.as_deref(),
-                    invalid.version.as_deref(),
-                    &invalid.errors,
-                ),
-            };
-            EventResult {
-                index,
-                event_id: event.event_id.as_deref(),
-                event_name,
-                version,
-                valid: event.verdict.is_valid(),
-                duplicate: duplicates.next_if_eq(&&index).is_some(),
-                errors,
-            }
-        })
-        .collect();
-    let accepted = results.iter().filter(|r| r.valid).count();
-    IngestAnswer {
-        request_id,
-        accepted,
-        rejected: results.len() - accepted,
-        results,
     }
 }
 
@@ -479,14 +409,16 @@ fn list(state: &AppState, info: &RequestInfo, who: Who, valid: bool, filter: Fil
         returned = events.len(),
         "read stored events"
     );
+    let texts: Vec<Cow<'_, str>> = events.iter().map(|e| e.payload_text()).collect();
     let listed: Vec<Listed<'_>> = events
         .iter()
-        .map(|stored| Listed {
+        .zip(&texts)
+        .map(|(stored, text)| Listed {
             stored,
             payload: match valid {
-                true => RawValue::from_string(stored.payload.trim().to_owned())
-                    .map_or(Payload::Text(&stored.payload), Payload::Json),
-                false => Payload::Text(&stored.payload),
+                true => RawValue::from_string(text.trim().to_owned())
+                    .map_or(Payload::Text(text), Payload::Json),
+                false => Payload::Text(text),
             },
         })
         .collect();

@@ -38,6 +38,9 @@ impl Origin {
 pub struct Loaded {
     pub registry: Registry,
     texts: Vec<Arc<str>>,
+    /// Each schema's event name and version, shared by the stored events valid against it
+    /// (instead of two `String`s copied per event).
+    names: Vec<(Arc<str>, Arc<str>)>,
 }
 
 impl Loaded {
@@ -47,7 +50,20 @@ impl Loaded {
             .map(|s| Arc::from(s.schema.as_str()))
             .collect();
         let registry = Registry::new(sources).map_err(|e| e.to_string())?;
-        Ok(Loaded { registry, texts })
+        let names = registry
+            .schemas()
+            .map(|(_, s)| (Arc::from(s.event.as_str()), Arc::from(s.version.as_str())))
+            .collect();
+        Ok(Loaded {
+            registry,
+            texts,
+            names,
+        })
+    }
+
+    /// The event name and version of a schema.
+    pub fn names(&self, id: SchemaId) -> &(Arc<str>, Arc<str>) {
+        &self.names[id.0 as usize]
     }
 
     /// The schema text of an event version.

@@ -2,9 +2,11 @@
 //! dropped first, so memory stays flat however long the server runs; and Snowplow Micro's
 //! filters over it.
 
+use std::borrow::Cow;
 use std::collections::VecDeque;
 use std::sync::Arc;
 
+use bytes::Bytes;
 use eventcat_engine::PayloadError;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -19,16 +21,25 @@ pub struct Stored {
     pub request_id: Arc<str>,
     pub index: u64,
     pub received_at: Arc<str>,
-    /// The payload's `event_name` and `version`, when it has string ones.
-    pub event: Option<String>,
-    pub version: Option<String>,
-    pub event_id: Option<String>,
+    /// The payload's `event_name` and `version`, when it has string ones (for a good event,
+    /// shared with its schema's).
+    pub event: Option<Arc<str>>,
+    pub version: Option<Arc<str>>,
+    pub event_id: Option<Arc<str>>,
     /// Every error (none for a good event, and then not shown).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<PayloadError>,
-    /// The payload as received (lossy when it was not UTF-8); the routes show it.
+    /// The payload's bytes as received: a slice of one copy per request of its stored
+    /// payloads (see `writer::remember`), shown through [`Stored::payload_text`].
     #[serde(skip)]
-    pub payload: String,
+    pub payload: Bytes,
+}
+
+impl Stored {
+    /// The payload as text (lossy when it was not UTF-8; borrowed when it was).
+    pub fn payload_text(&self) -> Cow<'_, str> {
+        String::from_utf8_lossy(&self.payload)
+    }
 }
 
 /// Counts since the start or the last reset, and what is kept.
@@ -170,8 +181,9 @@ impl Filter {
     }
 
     fn matches(&self, event: &Stored) -> bool {
-        let same = |want: &Option<String>, have: &Option<String>| {
-            want.as_ref().is_none_or(|w| have.as_ref() == Some(w))
+        let same = |want: &Option<String>, have: &Option<Arc<str>>| {
+            want.as_ref()
+                .is_none_or(|w| have.as_deref() == Some(w.as_str()))
         };
         same(&self.event_name, &event.event)
             && same(&self.version, &event.version)
@@ -190,7 +202,7 @@ impl Filter {
         let (Some(pointer), Some(want)) = (&self.property, &self.equals) else {
             return true;
         };
-        let Ok(payload) = serde_json::from_str::<Value>(&event.payload) else {
+        let Ok(payload) = serde_json::from_str::<Value>(&event.payload_text()) else {
             return false;
         };
         let Some(have) = payload.pointer(pointer) else {
@@ -212,11 +224,11 @@ mod tests {
             request_id: "r".into(),
             index: n,
             received_at: "t".into(),
-            event: payload["event_name"].as_str().map(str::to_owned),
-            version: payload["version"].as_str().map(str::to_owned),
+            event: payload["event_name"].as_str().map(Arc::from),
+            version: payload["version"].as_str().map(Arc::from),
             event_id: None,
             errors,
-            payload: payload.to_string(),
+            payload: payload.to_string().into(),
         }
     }
 

@@ -15,7 +15,6 @@
 //! `event_id` the dedupe window holds is not written again (see [`super::dedupe`]).
 //! On shutdown, [`Job::Close`] comes after the last request: the sink is flushed and dropped.
 
-use std::collections::HashSet;
 use std::io;
 use std::sync::{Arc, Mutex};
 
@@ -24,9 +23,9 @@ use eventcat_engine::{At, Good, Sink, Verdict, deliver};
 use tokio::sync::{mpsc, oneshot};
 
 use super::args::OnInvalid;
-use super::dedupe::Key;
+use super::dedupe::{Key, KeySet};
 use super::ingest::Checked;
-use super::metrics::Metrics;
+use super::metrics::{EventCounters, Metrics};
 use super::schemas::Loaded;
 use super::store::{Store, Stored};
 
@@ -76,8 +75,9 @@ pub fn spawn(
             let mut writer = Writer {
                 sink,
                 store,
-                metrics,
+                counters: EventCounters::new(metrics),
                 on_invalid,
+                in_group: KeySet::default(),
             };
             let mut group = Vec::with_capacity(QUEUE);
             let mut closing = false;
@@ -110,8 +110,10 @@ const QUEUE: usize = 64;
 struct Writer {
     sink: Box<dyn Sink + Send>,
     store: Arc<Mutex<Store>>,
-    metrics: Arc<Metrics>,
+    counters: EventCounters,
     on_invalid: OnInvalid,
+    /// The keys of one group's good events, kept between groups for its allocation.
+    in_group: KeySet,
 }
 
 /// A batch being written: which of its events are duplicates, and the window keys of the
@@ -138,11 +140,8 @@ impl Writer {
                         for key in &p.keys {
                             store.window.insert(*key);
                         }
-                        self.metrics.events(
-                            &p.batch.loaded.registry,
-                            &p.batch.events,
-                            &p.duplicates,
-                        );
+                        self.counters
+                            .events(&p.batch.loaded, &p.batch.events, &p.duplicates);
                         remember(&mut store, p);
                     }
                 }
@@ -168,9 +167,10 @@ impl Writer {
 
     /// Which good events have an `event_id` already written (in the window, or earlier in
     /// this group): looked up, not yet remembered, so a failed write forgets nothing.
-    fn find_duplicates(&self, batches: impl Iterator<Item = Batch>) -> Vec<Pending> {
+    fn find_duplicates(&mut self, batches: impl Iterator<Item = Batch>) -> Vec<Pending> {
         let store = self.store.lock().unwrap_or_else(|e| e.into_inner());
-        let mut in_group: HashSet<Key> = HashSet::new();
+        let in_group = &mut self.in_group;
+        in_group.clear();
         batches
             .map(|batch| {
                 let mut duplicates = Vec::new();
@@ -239,30 +239,37 @@ impl Writer {
 }
 
 /// Puts a written batch's events in the store (the duplicates are only counted).
+///
+/// The payloads kept are copied once, together, into one buffer per request that their
+/// entries slice: one allocation per request instead of one per event, and no more memory
+/// than the payloads themselves (a slice of the whole body would keep the duplicates' bytes
+/// too).
 fn remember(store: &mut Store, pending: &Pending) {
     let batch = &pending.batch;
-    let registry = &batch.loaded.registry;
-    let mut duplicates = pending.duplicates.iter().peekable();
-    for (index, event) in batch.events.iter().enumerate() {
-        if duplicates.next_if_eq(&&index).is_some() {
-            store.duplicate();
-            continue;
-        }
-        let payload = String::from_utf8_lossy(&batch.body[event.range.clone()]).into_owned();
+    let loaded = &batch.loaded;
+    let kept = || not_duplicates(&batch.events, &pending.duplicates);
+    let size = kept().map(|(_, e)| e.range.len()).sum();
+    let mut copy = Vec::with_capacity(size);
+    for (_, event) in kept() {
+        copy.extend_from_slice(&batch.body[event.range.clone()]);
+    }
+    let copy = Bytes::from(copy);
+    for _ in &pending.duplicates {
+        store.duplicate();
+    }
+    let mut start = 0;
+    for (index, event) in kept() {
+        let payload = copy.slice(start..start + event.range.len());
+        start += event.range.len();
         let (valid, name, version, errors) = match &event.verdict {
             Verdict::Valid { schema } => {
-                let schema = registry.schema(*schema);
-                (
-                    true,
-                    Some(schema.event.clone()),
-                    Some(schema.version.clone()),
-                    Vec::new(),
-                )
+                let (name, version) = loaded.names(*schema);
+                (true, Some(name.clone()), Some(version.clone()), Vec::new())
             }
             Verdict::Invalid(invalid) => (
                 false,
-                invalid.event.clone(),
-                invalid.version.clone(),
+                invalid.event.as_deref().map(Arc::from),
+                invalid.version.as_deref().map(Arc::from),
                 invalid.errors.clone(),
             ),
         };
@@ -278,6 +285,18 @@ fn remember(store: &mut Store, pending: &Pending) {
             payload,
         });
     }
+}
+
+/// The events of a batch that are not in `duplicates` (indexes, in order), with their index.
+fn not_duplicates<'a>(
+    events: &'a [Checked],
+    duplicates: &'a [usize],
+) -> impl Iterator<Item = (usize, &'a Checked)> + 'a {
+    let mut duplicates = duplicates.iter().peekable();
+    events
+        .iter()
+        .enumerate()
+        .filter(move |(index, _)| duplicates.next_if_eq(&index).is_none())
 }
 
 /// An invalid payload that is a JSON object, with its errors attached under
