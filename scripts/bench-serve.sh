@@ -178,10 +178,22 @@ server_ticks() {
 
 if [ "$soak" -gt 0 ]; then
   memory="$out/serve-soak-memory.txt"
-  start_server "$memory"
+  # At 200,000 events/s the outputs grow by about 8 GB a minute: rotate them every 256 MiB,
+  # and count and delete each rotated file as it appears, so the disk stays bounded.
+  start_server "$memory" --rotate-bytes 268435456
+  rotated="$out/serve-soak-rotated.txt"
+  : > "$rotated"
+  ( while kill -0 "$server" 2>/dev/null; do
+      for f in "$out"/serve-good.ndjson.* "$out"/serve-bad.ndjson.*; do
+        [ -f "$f" ] && wc -l < "$f" >> "$rotated" && rm -f "$f"
+      done
+      sleep 1
+    done ) &
+  cleaner=$!
   wrk_run soak "$batches" "$soak"
   stop_server
-  written=$(cat "$out"/serve-good.ndjson* "$out"/serve-bad.ndjson* | wc -l)
+  wait "$cleaner" 2>/dev/null || true
+  written=$(( $(cat "$out"/serve-good.ndjson* "$out"/serve-bad.ndjson* | wc -l) + $(awk '{n += $1} END {print n + 0}' "$rotated") ))
   python3 - "$memory" "$out/wrk-soak.txt" "$soak" "$written" "$load_before" "$(cut -d' ' -f1-3 /proc/loadavg)" <<'PY' | tee "$out/serve-soak.md"
 import re, sys
 kb = [int(l) for l in open(sys.argv[1]) if l.strip()]
