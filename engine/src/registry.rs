@@ -311,17 +311,11 @@ impl Registry {
             Ok(id) => id,
             Err(invalid) => return Verdict::Invalid(invalid),
         };
-        let schema = self.schema(id);
-        let errors = schema.errors(&value);
+        let errors = self.schema(id).errors(&value);
         if errors.is_empty() {
             return Verdict::Valid { schema: id };
         }
-        Verdict::Invalid(Box::new(Invalid {
-            event: Some(schema.event.clone()),
-            version: Some(schema.version.clone()),
-            schema: Some(id),
-            errors,
-        }))
+        self.schema(id).invalid(id, errors)
     }
 
     /// Validates a parsed payload: dispatch on `event_name` and `version`, then the schema
@@ -335,13 +329,7 @@ impl Registry {
         if schema.validator.is_valid(value) && schema.privacy_ok(value) {
             return Verdict::Valid { schema: id };
         }
-        let errors = schema.errors(value);
-        Verdict::Invalid(Box::new(Invalid {
-            event: Some(schema.event.clone()),
-            version: Some(schema.version.clone()),
-            schema: Some(id),
-            errors,
-        }))
+        schema.invalid(id, schema.errors(value))
     }
 
     fn dispatch(&self, value: &Value) -> Result<SchemaId, Box<Invalid>> {
@@ -462,6 +450,16 @@ impl CompiledSchema {
     /// Every error: the schema's (from `iter_errors`), renamed to `privacy:*` where a privacy
     /// field's form or environment rule is what failed, then our privacy checks for what the
     /// schema did not already report.
+    /// The verdict of schema `id` (this one) on a payload it refused, with every error.
+    fn invalid(&self, id: SchemaId, errors: Vec<PayloadError>) -> Verdict {
+        Verdict::Invalid(Box::new(Invalid {
+            event: Some(self.event.clone()),
+            version: Some(self.version.clone()),
+            schema: Some(id),
+            errors,
+        }))
+    }
+
     fn errors(&self, value: &Value) -> Vec<PayloadError> {
         let mut errors = Vec::new();
         for error in self.validator.iter_errors(value) {
