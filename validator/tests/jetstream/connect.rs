@@ -17,7 +17,7 @@ use nkeys::KeyPair;
 use serde_json::{Value, json};
 
 use super::{BIN, corpus, lines};
-use crate::harness::NatsServer;
+use crate::harness::{NatsServer, start_serve};
 
 /// How a client connects: its flags and environment, and the secrets it must never show.
 #[derive(Clone, Default)]
@@ -176,14 +176,19 @@ fn a_token_from_a_file_or_the_environment() {
         .refused("the token variable EVENTCAT_TEST_NO_TOKEN is not set");
 }
 
+/// A server that admits only `user`, by its NKey.
+fn nkey_server(user: &KeyPair) -> NatsServer {
+    NatsServer::start_with(&format!(
+        "authorization {{\n  users: [ {{ nkey: {} }} ]\n}}\n",
+        user.public_key()
+    ))
+}
+
 #[test]
 fn an_nkey_seed_from_a_file_or_the_environment() {
     let user = KeyPair::new_user();
     let seed = user.seed().unwrap();
-    let server = NatsServer::start_with(&format!(
-        "authorization {{\n  users: [ {{ nkey: {} }} ]\n}}\n",
-        user.public_key()
-    ));
+    let server = nkey_server(&user);
     let dir = tempfile::tempdir().unwrap();
     let base = Client::new(server.url()).secret(&seed);
 
@@ -504,67 +509,6 @@ fn tls_with_client_certificates() {
         .refused("the server refused this client's certificate");
 }
 
-/// `serve` started with `env` and JetStream outputs: its loopback address, or, when it stops
-/// before listening, its exit code and stderr.
-fn start_serve(env: &[(&str, &str)], good: &str, bad: &str) -> Result<ServeProcess, (i32, String)> {
-    use std::io::{BufRead, BufReader};
-    use std::process::Stdio;
-
-    let mut child = Command::new(BIN)
-        .args([
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--good",
-            good,
-            "--bad",
-            bad,
-        ])
-        .env_remove("NATS_USER")
-        .env_remove("NATS_TOKEN")
-        .env_remove("NATS_CREDS")
-        .env_remove("NATS_NKEY")
-        .envs(env.iter().copied())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stderr = BufReader::new(child.stderr.take().unwrap());
-    let (found, address) = std::sync::mpsc::channel();
-    let reader = std::thread::spawn(move || {
-        let mut text = String::new();
-        for line in stderr.lines().map_while(Result::ok) {
-            if let Some(at) = line.find("listening on http://") {
-                let rest = &line[at + "listening on http://".len()..];
-                let _ = found.send(rest.split_whitespace().next().unwrap().to_owned());
-            }
-            text.push_str(&line);
-            text.push('\n');
-        }
-        text
-    });
-    match address.recv_timeout(Duration::from_secs(30)) {
-        Ok(address) => Ok(ServeProcess { child, address }),
-        Err(_) => {
-            let status = child.wait().unwrap();
-            let text = reader.join().unwrap();
-            Err((status.code().unwrap_or(-1), text))
-        }
-    }
-}
-
-struct ServeProcess {
-    child: std::process::Child,
-    address: String,
-}
-
-impl Drop for ServeProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 /// `serve --good nats://...` names only the server on its command line, so its credentials
 /// come from the environment: here an NKey seed in the file `NATS_NKEY` names. Without it, with
 /// a seed the server does not know, or with two kinds of credentials, serve stops at once
@@ -573,10 +517,7 @@ impl Drop for ServeProcess {
 fn serve_takes_its_nats_credentials_from_the_environment() {
     let user = KeyPair::new_user();
     let seed = user.seed().unwrap();
-    let server = NatsServer::start_with(&format!(
-        "authorization {{\n  users: [ {{ nkey: {} }} ]\n}}\n",
-        user.public_key()
-    ));
+    let server = nkey_server(&user);
     let dir = tempfile::tempdir().unwrap();
     let file = write(dir.path(), "user.nk", &format!("{seed}\n"));
     // The output streams (EVENTS_GOOD on events.good, EVENTS_BAD on events.bad), made over a

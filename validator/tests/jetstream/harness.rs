@@ -135,3 +135,68 @@ impl Drop for NatsServer {
         }
     }
 }
+
+/// `eventcat-validate serve` on a free loopback port with outputs `good` and `bad` and the
+/// environment `env` (no other `NATS_*` credentials): its address, or, when it stops before
+/// listening, its exit code and stderr. Killed when dropped.
+pub fn start_serve(
+    env: &[(&str, &str)],
+    good: &str,
+    bad: &str,
+) -> Result<ServeProcess, (i32, String)> {
+    use std::io::{BufRead, BufReader};
+
+    let mut child = Command::new(crate::BIN)
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--good",
+            good,
+            "--bad",
+            bad,
+        ])
+        .env_remove("NATS_USER")
+        .env_remove("NATS_TOKEN")
+        .env_remove("NATS_CREDS")
+        .env_remove("NATS_NKEY")
+        .envs(env.iter().copied())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = BufReader::new(child.stderr.take().unwrap());
+    let (found, address) = std::sync::mpsc::channel();
+    let reader = std::thread::spawn(move || {
+        let mut text = String::new();
+        for line in stderr.lines().map_while(Result::ok) {
+            if let Some(at) = line.find("listening on http://") {
+                let rest = &line[at + "listening on http://".len()..];
+                let _ = found.send(rest.split_whitespace().next().unwrap().to_owned());
+            }
+            text.push_str(&line);
+            text.push('\n');
+        }
+        text
+    });
+    match address.recv_timeout(Duration::from_secs(30)) {
+        Ok(address) => Ok(ServeProcess { child, address }),
+        Err(_) => {
+            let status = child.wait().unwrap();
+            let text = reader.join().unwrap();
+            Err((status.code().unwrap_or(-1), text))
+        }
+    }
+}
+
+pub struct ServeProcess {
+    pub child: std::process::Child,
+    pub address: String,
+}
+
+impl Drop for ServeProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

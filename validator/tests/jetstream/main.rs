@@ -821,8 +821,6 @@ fn the_sink_stores_what_it_was_given_by_flush_and_says_when_it_cannot() {
 
 #[test]
 fn serve_stores_good_events_and_bad_rows_in_jetstream_before_it_answers() {
-    use std::io::{BufRead, BufReader};
-
     let server = NatsServer::start();
     let rt = runtime();
     let js = rt.block_on(context(&server));
@@ -837,29 +835,13 @@ fn serve_stores_good_events_and_bad_rows_in_jetstream_before_it_answers() {
             .unwrap();
         }
     });
-    let mut serve = Command::new(BIN)
-        .args(["serve", "--listen", "127.0.0.1:0"])
-        .arg("--good")
-        .arg(format!("{}/http.good", server.url()))
-        .arg("--bad")
-        .arg(format!("{}/http.bad", server.url()))
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let (found, address) = std::sync::mpsc::channel();
-    let stderr = BufReader::new(serve.stderr.take().unwrap());
-    std::thread::spawn(move || {
-        for line in stderr.lines().map_while(Result::ok) {
-            if let Some(at) = line.find("listening on http://") {
-                let rest = &line[at + "listening on http://".len()..];
-                let _ = found.send(rest.split_whitespace().next().unwrap().to_owned());
-            }
-        }
-    });
-    let address = address
-        .recv_timeout(Duration::from_secs(30))
-        .expect("serve did not start");
+    let mut serve = harness::start_serve(
+        &[],
+        &format!("{}/http.good", server.url()),
+        &format!("{}/http.bad", server.url()),
+    )
+    .unwrap_or_else(|(code, stderr)| panic!("serve did not start ({code}):\n{stderr}"));
+    let address = serve.address.clone();
 
     let catalog =
         eventcat::ir::lower(&eventcat::load(&workspace().join("catalog")).unwrap()).unwrap();
@@ -900,10 +882,10 @@ fn serve_stores_good_events_and_bad_rows_in_jetstream_before_it_answers() {
         );
     }
     let _ = Command::new("kill")
-        .args(["-TERM", &serve.id().to_string()])
+        .args(["-TERM", &serve.child.id().to_string()])
         .status();
     let deadline = Instant::now() + Duration::from_secs(20);
-    while serve.try_wait().unwrap().is_none() {
+    while serve.child.try_wait().unwrap().is_none() {
         assert!(Instant::now() < deadline, "serve did not stop");
         std::thread::sleep(Duration::from_millis(50));
     }
