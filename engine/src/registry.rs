@@ -447,9 +447,6 @@ impl CompiledSchema {
         })
     }
 
-    /// Every error: the schema's (from `iter_errors`), renamed to `privacy:*` where a privacy
-    /// field's form or environment rule is what failed, then our privacy checks for what the
-    /// schema did not already report.
     /// The verdict of schema `id` (this one) on a payload it refused, with every error.
     fn invalid(&self, id: SchemaId, errors: Vec<PayloadError>) -> Verdict {
         Verdict::Invalid(Box::new(Invalid {
@@ -460,6 +457,9 @@ impl CompiledSchema {
         }))
     }
 
+    /// Every error: the schema's (from `iter_errors`), renamed to `privacy:*` where a privacy
+    /// field's form or environment rule is what failed, then our privacy checks for what the
+    /// schema did not already report.
     fn errors(&self, value: &Value) -> Vec<PayloadError> {
         let mut errors = Vec::new();
         for error in self.validator.iter_errors(value) {
