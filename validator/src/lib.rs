@@ -5,6 +5,8 @@
 //! schemas ([`embedded_sources`], [`embedded_registry`]), and the JetStream stage ([`nats`]:
 //! `consume` and `publish`), the PostgreSQL sink ([`postgres`]) and [`sides`].
 
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
 use eventcat_engine::{Registry, RegistryError, SchemaSource};
 
 pub mod nats;
@@ -50,4 +52,11 @@ pub fn embedded_registry() -> Result<Registry, RegistryError> {
         ));
     }
     Registry::new(embedded_sources())
+}
+
+/// `mutex`'s guard, also after a thread panicked holding it: what the mutexes here guard
+/// (counts, the collector's store) stays whole between statements, so a panic elsewhere is
+/// not a reason to stop.
+pub fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }

@@ -348,11 +348,7 @@ fn now() -> String {
 }
 
 async fn micro_all(State(state): State<Shared>) -> Response {
-    let counts = state
-        .store
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .counts();
+    let counts = eventcat_validate::lock(&state.store).counts();
     json_response(StatusCode::OK, &counts)
 }
 
@@ -361,7 +357,7 @@ async fn micro_reset(
     Extension(info): Extension<RequestInfo>,
     Extension(who): Extension<Who>,
 ) -> Response {
-    let mut store = state.store.lock().unwrap_or_else(|e| e.into_inner());
+    let mut store = eventcat_validate::lock(&state.store);
     store.reset();
     tracing::info!(
         target: "eventcat::audit",
@@ -393,11 +389,7 @@ fn list(state: &AppState, info: &RequestInfo, who: Who, valid: bool, filter: Fil
     if let Err(message) = filter.check() {
         return error(StatusCode::BAD_REQUEST, message);
     }
-    let snapshot = state
-        .store
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .snapshot(valid);
+    let snapshot = eventcat_validate::lock(&state.store).snapshot(valid);
     let events = filter.apply(snapshot);
     tracing::info!(
         target: "eventcat::audit",

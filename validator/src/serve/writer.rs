@@ -135,7 +135,7 @@ impl Writer {
         match result {
             Ok(()) => {
                 {
-                    let mut store = self.store.lock().unwrap_or_else(|e| e.into_inner());
+                    let mut store = eventcat_validate::lock(&self.store);
                     for p in &pending {
                         for key in &p.keys {
                             store.window.insert(*key);
@@ -168,7 +168,7 @@ impl Writer {
     /// Which good events have an `event_id` already written (in the window, or earlier in
     /// this group): looked up, not yet remembered, so a failed write forgets nothing.
     fn find_duplicates(&mut self, batches: impl Iterator<Item = Batch>) -> Vec<Pending> {
-        let store = self.store.lock().unwrap_or_else(|e| e.into_inner());
+        let store = eventcat_validate::lock(&self.store);
         let in_group = &mut self.in_group;
         in_group.clear();
         batches
