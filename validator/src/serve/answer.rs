@@ -102,16 +102,10 @@ impl IngestAnswer<'_> {
             optional(&mut out, result.event_name);
             out.extend_from_slice(b",\"version\":");
             optional(&mut out, result.version);
-            out.extend_from_slice(if result.valid {
-                b",\"valid\":true"
-            } else {
-                b",\"valid\":false"
-            });
-            out.extend_from_slice(if result.duplicate {
-                b",\"duplicate\":true"
-            } else {
-                b",\"duplicate\":false"
-            });
+            out.extend_from_slice(b",\"valid\":");
+            boolean(&mut out, result.valid);
+            out.extend_from_slice(b",\"duplicate\":");
+            boolean(&mut out, result.duplicate);
             out.extend_from_slice(b",\"errors\":");
             if result.errors.is_empty() {
                 out.extend_from_slice(b"[]");
@@ -124,6 +118,10 @@ impl IngestAnswer<'_> {
         out.extend_from_slice(b"]}");
         out
     }
+}
+
+fn boolean(out: &mut Vec<u8>, b: bool) {
+    out.extend_from_slice(if b { b"true" } else { b"false" });
 }
 
 fn number(out: &mut Vec<u8>, n: usize) {
