@@ -78,13 +78,7 @@ fn read_archive(path: &Path) -> Vec<Value> {
 #[test]
 fn partitions_are_archived_then_dropped_on_schedule() {
     let pg = Postgres::start();
-    let url = pg.create_database("retention");
-    let mut client = pg.client("retention");
-    client
-        .batch_execute(
-            &std::fs::read_to_string(workspace().join("generated/sql/schema.sql")).unwrap(),
-        )
-        .unwrap();
+    let (url, mut client) = pg.create_database_with_schema("retention");
 
     // user.login keeps 2 years and archives after 1 (monthly partitions): a login or two a
     // month from January 2024 to November 2026, through the generated loader.

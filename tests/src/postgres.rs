@@ -178,6 +178,21 @@ impl Postgres {
             .unwrap_or_else(|e| panic!("cannot create database {name}: {e}"));
         self.url(name)
     }
+
+    /// Creates a database with the catalog's tables (`generated/sql/schema.sql` applied) and
+    /// returns its URL and a client.
+    pub fn create_database_with_schema(&self, name: &str) -> (String, postgres::Client) {
+        let url = self.create_database(name);
+        let schema =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../generated/sql/schema.sql");
+        let schema = std::fs::read_to_string(&schema)
+            .unwrap_or_else(|e| panic!("cannot read {}: {e}", schema.display()));
+        let mut client = self.client(name);
+        client
+            .batch_execute(&schema)
+            .unwrap_or_else(|e| panic!("cannot apply schema.sql to {name}: {e}"));
+        (url, client)
+    }
 }
 
 impl Drop for Postgres {

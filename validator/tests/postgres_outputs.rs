@@ -29,18 +29,6 @@ fn workspace() -> PathBuf {
         .to_path_buf()
 }
 
-/// A server with the catalog's schema applied to a new database; its URL.
-fn database(pg: &pg::Postgres, name: &str) -> (String, postgres::Client) {
-    let url = pg.create_database(name);
-    let mut client = pg.client(name);
-    client
-        .batch_execute(
-            &std::fs::read_to_string(workspace().join("generated/sql/schema.sql")).unwrap(),
-        )
-        .unwrap();
-    (url, client)
-}
-
 fn catalog() -> eventcat::ir::Catalog {
     eventcat::ir::lower(&eventcat::load(&workspace().join("catalog")).unwrap()).unwrap()
 }
@@ -113,7 +101,7 @@ impl Drop for Serve {
 #[test]
 fn serve_commits_each_request_before_answering_and_a_replay_adds_nothing() {
     let pg = pg::Postgres::start();
-    let (url, mut client) = database(&pg, "serve");
+    let (url, mut client) = pg.create_database_with_schema("serve");
     let serve = Serve::start(&["--good", &url, "--bad", &url]);
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
@@ -189,7 +177,7 @@ fn serve_commits_each_request_before_answering_and_a_replay_adds_nothing() {
 #[test]
 fn serve_answers_503_when_the_commit_fails_and_stores_after_recovery() {
     let pg = pg::Postgres::start();
-    let (url, mut client) = database(&pg, "failing");
+    let (url, mut client) = pg.create_database_with_schema("failing");
     let serve = Serve::start(&["--good", &url, "--bad", &url]);
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
@@ -278,25 +266,6 @@ fn corpus(n: usize, seed: u64) -> (Vec<u8>, u64) {
     (out, valid)
 }
 
-fn publish(server: &nats::NatsServer, file: &Path) {
-    let out = Command::new(BIN)
-        .args([
-            "publish",
-            "--nats",
-            &server.url(),
-            "--create-stream",
-            "EVENTS",
-        ])
-        .arg(file)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
 /// Waits for a `consume` to exit by itself; its statistics.
 fn finish(mut child: Child, stderr: &Path, limit: Duration) -> Value {
     let deadline = Instant::now() + limit;
@@ -342,14 +311,14 @@ fn bad_sequences(client: &mut postgres::Client) -> Vec<u64> {
 #[test]
 fn consume_stores_every_message_once_and_acks_only_what_is_committed() {
     let pg = pg::Postgres::start();
-    let (url, mut client) = database(&pg, "consume");
+    let (url, mut client) = pg.create_database_with_schema("consume");
     let server = nats::NatsServer::start();
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("corpus.ndjson");
     let (data, valid) = corpus(1200, 17);
     std::fs::write(&file, &data).unwrap();
     let n = memchr::memchr_iter(b'\n', &data).count() as u64;
-    publish(&server, &file);
+    nats::publish(&server, &file);
 
     // Bad rows cannot be committed at first: their batches must be naked, not acked.
     client
@@ -459,7 +428,7 @@ fn consume_stores_every_message_once_and_acks_only_what_is_committed() {
 #[test]
 fn a_replay_is_skipped_but_the_same_event_id_at_another_time_is_a_second_row() {
     let pg = pg::Postgres::start();
-    let (url, mut client) = database(&pg, "keys");
+    let (url, mut client) = pg.create_database_with_schema("keys");
     let catalog = catalog();
     let mut sampler = Sampler::new(&catalog, 3);
     let mut payload = sampler.valid_any();

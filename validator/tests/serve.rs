@@ -92,6 +92,15 @@ impl Server {
         self.log.lock().unwrap().join("\n")
     }
 
+    /// Waits (20 s at most) until the log holds `needle`; `what` says what that shows.
+    fn wait_for_log(&self, needle: &str, what: &str) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while !self.log().contains(needle) {
+            assert!(Instant::now() < deadline, "{what}:\n{}", self.log());
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     /// SIGTERM, then the exit status.
     fn terminate(mut self) -> std::process::ExitStatus {
         let status = Command::new("kill")
@@ -629,15 +638,7 @@ fn the_test_api_lists_filters_and_resets() {
         get(&server.url("/micro/schemas/user.login/9.0.0"), &[]).status,
         404
     );
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !server.log().contains("read stored events") {
-        assert!(
-            Instant::now() < deadline,
-            "reads are audited:\n{}",
-            server.log()
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    server.wait_for_log("read stored events", "reads are audited");
 }
 
 #[test]
@@ -790,15 +791,7 @@ fn operations_routes_answer() {
     assert_eq!(preflight.status().as_u16(), 200);
     assert_eq!(preflight.headers()["access-control-allow-origin"], "*");
     // The log line is written after the answer is sent: wait for it, boundedly.
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !server.log().contains("path=/v1/events status=413") {
-        assert!(
-            Instant::now() < deadline,
-            "one log line per request:\n{}",
-            server.log()
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    server.wait_for_log("path=/v1/events status=413", "one log line per request");
 }
 
 #[test]
@@ -1233,11 +1226,7 @@ fn catalog_includes_the_published_versions_and_watch_keeps_them() {
         .unwrap();
     let text = std::fs::read_to_string(&stream).unwrap();
     std::fs::write(&stream, format!("{text}\n")).unwrap();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while !server.log().contains("catalog reloaded") {
-        assert!(Instant::now() < deadline, "no reload:\n{}", server.log());
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    server.wait_for_log("catalog reloaded", "no reload");
     check(&server);
     // Without the published folder, 1.0.0 is an unknown version: the check above is not vacuous.
     let alone = tempfile::tempdir().unwrap();

@@ -136,6 +136,28 @@ impl Drop for NatsServer {
     }
 }
 
+/// `eventcat-validate publish` of a file into `events.raw` (stream EVENTS, made if missing);
+/// its summary.
+pub fn publish(server: &NatsServer, file: &std::path::Path) -> serde_json::Value {
+    let output = Command::new(env!("CARGO_BIN_EXE_eventcat-validate"))
+        .args([
+            "publish",
+            "--nats",
+            &server.url(),
+            "--create-stream",
+            "EVENTS",
+        ])
+        .arg(file)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "publish: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
 /// `eventcat-validate serve` on a free loopback port with outputs `good` and `bad` and the
 /// environment `env` (no other `NATS_*` credentials): its address, or, when it stops before
 /// listening, its exit code and stderr. Killed when dropped.

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use async_nats::jetstream::{self, consumer::pull, stream};
 use eventcat::sample::Sampler;
-use harness::NatsServer;
+use harness::{NatsServer, publish};
 use serde_json::Value;
 
 const BIN: &str = env!("CARGO_BIN_EXE_eventcat-validate");
@@ -128,27 +128,6 @@ impl Validator {
         serde_json::from_str(stdout.trim())
             .unwrap_or_else(|e| panic!("statistics {stdout:?}: {e}\n{}", self.stderr()))
     }
-}
-
-/// `eventcat-validate publish` of a file into `events.raw` (stream EVENTS, made if missing).
-fn publish(server: &NatsServer, file: &Path) -> Value {
-    let output = Command::new(BIN)
-        .args([
-            "publish",
-            "--nats",
-            &server.url(),
-            "--create-stream",
-            "EVENTS",
-        ])
-        .arg(file)
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "publish: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice(&output.stdout).unwrap()
 }
 
 /// One output message.
