@@ -328,8 +328,9 @@ fn consume_stores_every_message_once_and_acks_only_what_is_committed() {
     let child = Command::new(BIN)
         .args(["consume", "--nats", &server.url(), "--create"])
         .args(["--good", &url, "--bad", &url])
-        .args(["--ack-wait", "5s", "--nak-delay", "200ms", "--batch", "64"])
-        .args(["--threads", "2", "--stop-when-idle", "4s"])
+        // Naked messages come back later than the idle stop: the drain waits for them.
+        .args(["--ack-wait", "5s", "--nak-delay", "3s", "--batch", "64"])
+        .args(["--threads", "2", "--stop-when-idle", "1s"])
         .stdout(Stdio::piped())
         .stderr(std::fs::File::create(&stderr).unwrap())
         .spawn()

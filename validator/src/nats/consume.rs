@@ -11,7 +11,7 @@
 //! durable consumer, and the output's `Nats-Msg-Id` makes the second publish a duplicate that
 //! the output stream drops.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use async_nats::Subject;
@@ -23,6 +23,7 @@ use futures_util::{FutureExt, StreamExt};
 
 use super::output::{MsgId, Origin, Side, check_message, output};
 use super::store::{Item, Job, Store};
+use crate::lock;
 
 /// How the loop works.
 #[derive(Debug, Clone)]
@@ -119,6 +120,7 @@ pub async fn consume(
         cpu_at_first: 0.0,
         in_flight: Default::default(),
         store,
+        redelivery: Arc::default(),
     };
     let mut messages = open(&consumer, worker.options.batch).await?;
     tokio::pin!(shutdown);
@@ -132,7 +134,15 @@ pub async fn consume(
             biased;
             () = &mut shutdown => break,
             next = tokio::time::timeout(idle, messages.next()) => match next {
-                Err(_) if worker.options.stop_when_idle.is_some() => break,
+                Err(_) if worker.options.stop_when_idle.is_some() => {
+                    // Idle, unless a batch in flight naks its messages, or naked ones are
+                    // still to come back: a drain ends when they are stored too.
+                    worker.settle_all().await;
+                    match *lock(&worker.redelivery) {
+                        Some(due) if Instant::now() < due => continue,
+                        _ => break,
+                    }
+                }
                 Err(_) => continue,
                 Ok(None) => {
                     eprintln!("nats: the consumer's message stream ended; opening it again");
@@ -207,6 +217,8 @@ struct Worker {
     cpu_at_first: f64,
     in_flight: std::collections::VecDeque<tokio::task::JoinHandle<(Stats, (Instant, f64))>>,
     store: Option<Store>,
+    /// When the last message naked so far is due back.
+    redelivery: Arc<Mutex<Option<Instant>>>,
 }
 
 /// A validated message: published to its side's subject, or for the database.
@@ -305,8 +317,13 @@ impl Worker {
             first: self.options.nak_delay,
             max: self.options.max_nak_delay,
         };
-        self.in_flight
-            .push_back(tokio::spawn(settle(held, pending, committed, naks)));
+        self.in_flight.push_back(tokio::spawn(settle(
+            held,
+            pending,
+            committed,
+            naks,
+            self.redelivery.clone(),
+        )));
         while self.in_flight.len() >= PIPELINE {
             self.settle_one().await;
         }
@@ -382,6 +399,7 @@ async fn settle(
     pending: Vec<Pending>,
     committed: Option<tokio::sync::oneshot::Receiver<Result<(), String>>>,
     naks: NakPolicy,
+    redelivery: Arc<Mutex<Option<Instant>>>,
 ) -> (Stats, (Instant, f64)) {
     let mut stats = Stats::default();
     let committed = match committed {
@@ -436,6 +454,10 @@ async fn settle(
             Err(error) => {
                 let delay = naks.delay(delivered);
                 let _ = message.ack_with(AckKind::Nak(Some(delay))).await;
+                let due = Instant::now() + delay;
+                let mut last = lock(&redelivery);
+                *last = Some(last.map_or(due, |last| last.max(due)));
+                drop(last);
                 stats.naked += 1;
                 failed.get_or_insert((0, error, delay)).0 += 1;
             }

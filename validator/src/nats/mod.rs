@@ -96,7 +96,8 @@ pub struct ConsumeArgs {
     /// Messages longer than this are bad rows (`input:too_long`) without their payload.
     #[arg(long, default_value_t = eventcat_engine::DEFAULT_MAX_LINE_BYTES, value_name = "BYTES")]
     pub max_line_bytes: usize,
-    /// Stop once no message came for this long (drain a backlog and exit).
+    /// Stop once no message came for this long (drain a backlog and exit), and no message
+    /// this run naked is still to come back.
     #[arg(long, value_parser = parse_duration, value_name = "DURATION")]
     pub stop_when_idle: Option<Duration>,
     #[command(flatten)]
