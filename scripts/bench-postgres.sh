@@ -2,10 +2,10 @@
 # Benchmarks `eventcat-validate load --postgres` on a real PostgreSQL, beside its anchor measured
 # in the same run: a plain `COPY` of the same valid payloads into an untyped table
 # `raw (payload jsonb)`. One corpus of `eventcat sample` payloads (10% invalid). Per repetition,
-# interleaved, each into a fresh database or table (setup not timed):
+# interleaved, each into a fresh database or table (setup, and a CHECKPOINT before each, not timed):
 #   (a) copy:     psql `\copy raw FROM corpus-valid.ndjson` (the valid payloads, one COPY);
 #   (b) load:     `eventcat-validate load --postgres URL corpus.ndjson` (validation, the rows
-#                 typed on the client and copied into the tables, bad rows into
+#                 typed on the client and copied straight into the tables, bad rows into
 #                 eventcat.bad_events, one transaction per --batch-rows);
 #   (c) replay:   the same load again into (b)'s database (every row already stored);
 #   (c') warm:    (b)'s tables emptied (TRUNCATE; their partitions stay), the same load again:
@@ -13,6 +13,8 @@
 #   (b'), (c''), (c'''): the same three with `--loader functions` (every payload staged as
 #                 jsonb and moved by the generated loader functions, as before the typed copy),
 #                 into their own database: the loader before and after in one run;
+#   (b''), ...:   the same three with `--loader staged` (typed rows through a staging table and
+#                 `INSERT ... ON CONFLICT DO NOTHING`, the default before the direct copy);
 #   (d) validate: `eventcat-validate corpus.ndjson` alone (no database), to show what of (b) is
 #                 validation.
 # Rows/s is valid payloads / wall seconds for all four. The server is started by the script
@@ -20,7 +22,7 @@
 # user) with its default durability settings, and stopped at the end.
 #
 # Usage: scripts/bench-postgres.sh [--count N] [--runs R] [--seed S] [--batch-rows B] [--out DIR]
-#   defaults: --count 200000 --runs 5 --seed 42 --batch-rows 5000 --out target/bench-postgres
+#   defaults: --count 200000 --runs 5 --seed 42 --batch-rows 20000 --out target/bench-postgres
 # Needs: a Rust toolchain, PostgreSQL's server and psql (apt-get install postgresql), python3.
 set -euo pipefail
 
@@ -28,7 +30,7 @@ cd "$(dirname "$0")/.."
 count=200000
 runs=5
 seed=42
-batch_rows=5000
+batch_rows=20000
 out=target/bench-postgres
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -94,6 +96,10 @@ sql() { psql -X -q -v ON_ERROR_STOP=1 "$(url_of "${2:-postgres}")" -c "$1"; }
 pg_version=$(psql -X -tA "$(url_of postgres)" -c 'SHOW server_version')
 
 now() { date +%s.%N; }
+# Before each timed step, not timed: a checkpoint, so no step pays for writing out the dirty
+# buffers and WAL of the one before it (the load after the anchor's 180 MB otherwise ran
+# 0.5-1 s slower than the same load on a settled server).
+settle() { sql "CHECKPOINT"; }
 raw="$out/raw.txt"
 : > "$raw"
 
@@ -102,6 +108,7 @@ measure_copy() {
   sql "CREATE DATABASE $db"
   sql "CREATE TABLE raw (payload jsonb)" "$db"
   local t0 t1
+  settle
   t0=$(now)
   # CSV with a quote and a delimiter that JSON lines never hold: each line is one value, as is.
   psql -X -q -v ON_ERROR_STOP=1 "$(url_of "$db")" \
@@ -116,6 +123,7 @@ measure_copy() {
 
 load_once() {
   local db=$1 key=$2 expect=$3 loader=$4 status=0 t0 t1
+  settle
   t0=$(now)
   "$bin" load --postgres "$(url_of "$db")" --loader "$loader" --batch-rows "$batch_rows" --no-progress "$corpus" \
     > /dev/null 2> "$out/load.stderr" || status=$?
@@ -159,6 +167,7 @@ for run in $(seq "$runs"); do
   measure_copy "$run"
   measure_load "$run" copy
   measure_load "$run" functions f
+  measure_load "$run" staged s
   measure_validate
 done
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -183,6 +192,9 @@ names = {
     "fload": "`--loader functions`, fresh database (before)",
     "freplay": "`--loader functions`, the same load again",
     "fwarm": "`--loader functions`, into existing partitions",
+    "sload": "`--loader staged`, fresh database (before)",
+    "sreplay": "`--loader staged`, the same load again",
+    "swarm": "`--loader staged`, into existing partitions",
     "validate": "eventcat-validate alone (no database)",
 }
 for key, name in names.items():
@@ -197,6 +209,9 @@ print(f"load into existing partitions / plain COPY (rows/s, medians): {warm:.2f}
 before = statistics.median(times["copy"]) / statistics.median(times["fload"])
 before_warm = statistics.median(times["copy"]) / statistics.median(times["fwarm"])
 print(f"before (`--loader functions`): {before:.2f} fresh, {before_warm:.2f} into existing partitions")
+staged = statistics.median(times["copy"]) / statistics.median(times["sload"])
+staged_warm = statistics.median(times["copy"]) / statistics.median(times["swarm"])
+print(f"before (`--loader staged`): {staged:.2f} fresh, {staged_warm:.2f} into existing partitions")
 EOF
 {
   cat "$out/results.md"

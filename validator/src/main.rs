@@ -71,9 +71,11 @@ struct LoadArgs {
     /// Rows per batch (one transaction each).
     #[arg(long, default_value_t = eventcat_validate::postgres::DEFAULT_BATCH_ROWS, value_name = "N")]
     batch_rows: usize,
-    /// How valid payloads reach their tables: `copy` types them here and copies them into
-    /// typed tables (the generated loader functions only for what the column map does not
-    /// cover); `functions` sends every payload through the loader functions, for comparison.
+    /// How valid payloads reach their tables: `copy` types them here and copies them straight
+    /// into their tables (a batch holding a row stored already is redone the `staged` way;
+    /// the generated loader functions only for what the column map does not cover); `staged`
+    /// and `functions`, the earlier ways (typed rows through a staging table and `ON
+    /// CONFLICT`; every payload through the loader functions), for comparison.
     #[arg(long, value_enum, default_value_t = Loader::Copy)]
     loader: Loader,
     #[command(flatten)]

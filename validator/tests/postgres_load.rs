@@ -28,13 +28,26 @@ fn catalog() -> eventcat::ir::Catalog {
     eventcat::ir::lower(&eventcat::load(&workspace().join("catalog")).unwrap()).unwrap()
 }
 
-fn load(url: &str, files: &[&Path], extra: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_eventcat-validate"))
+fn load_command(url: &str, files: &[&Path], extra: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_eventcat-validate"));
+    command
         .arg("load")
         .args(["--postgres", url, "--no-progress", "--format", "json"])
         .args(extra)
-        .args(files)
-        .output()
+        .args(files);
+    command
+}
+
+fn load(url: &str, files: &[&Path], extra: &[&str]) -> Output {
+    load_command(url, files, extra).output().unwrap()
+}
+
+/// `load` started, its summary (stderr) kept for `wait_with_output`.
+fn spawn_load(url: &str, file: &Path, batch_rows: &str) -> std::process::Child {
+    load_command(url, &[file], &["--batch-rows", batch_rows])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
         .unwrap()
 }
 
@@ -83,13 +96,7 @@ fn stderr(out: &Output) -> String {
 #[test]
 fn a_sample_corpus_loads_exactly_once_and_round_trips() {
     let pg = Postgres::start();
-    let url = pg.create_database("load");
-    let mut client = pg.client("load");
-    client
-        .batch_execute(
-            &std::fs::read_to_string(workspace().join("generated/sql/schema.sql")).unwrap(),
-        )
-        .unwrap();
+    let (url, mut client) = pg.create_database_with_schema("load");
     let dir = tempfile::tempdir().unwrap();
     let (file, valid, invalid) = corpus(dir.path(), 1500, 11);
     assert!(invalid > 100 && valid.len() > 1000);
@@ -214,13 +221,7 @@ fn same_value(client: &mut postgres::Client, ty: &SqlType, sent: &Value, stored:
 #[test]
 fn payloads_the_database_refuses_become_bad_rows() {
     let pg = Postgres::start();
-    let url = pg.create_database("refuse");
-    let mut client = pg.client("refuse");
-    client
-        .batch_execute(
-            &std::fs::read_to_string(workspace().join("generated/sql/schema.sql")).unwrap(),
-        )
-        .unwrap();
+    let (url, mut client) = pg.create_database_with_schema("refuse");
     // A rule the database holds and the catalog does not: some valid payloads break it.
     client
         .batch_execute(
@@ -444,4 +445,191 @@ fn the_writer_role_loads_typed_rows_where_public_may_not_create_temporary_tables
         "{}",
         stderr(&out)
     );
+}
+
+/// `n` valid payloads, one a line.
+fn valid_lines(n: usize, seed: u64) -> Vec<String> {
+    let catalog = catalog();
+    let mut sampler = Sampler::new(&catalog, seed);
+    (0..n)
+        .map(|_| sampler.sample(0.0).unwrap())
+        .inspect(|sample| assert!(sample.broken.is_none()))
+        .map(|sample| sample.line)
+        .collect()
+}
+
+/// Rows per table, and distinct keys, of every event table.
+fn stored_rows(client: &mut postgres::Client) -> (BTreeMap<String, i64>, i64) {
+    let mut rows = BTreeMap::new();
+    let mut keys = 0;
+    for table in tables().values() {
+        let row = client
+            .query_one(
+                &format!(
+                    "SELECT count(*), count(DISTINCT event_id) FROM {}",
+                    table.qualified()
+                ),
+                &[],
+            )
+            .unwrap();
+        let n: i64 = row.get(0);
+        keys += row.get::<_, i64>(1);
+        if n > 0 {
+            rows.insert(table.name.clone(), n);
+        }
+    }
+    (rows, keys)
+}
+
+fn expected_rows(lines: &[String]) -> BTreeMap<String, i64> {
+    let tables = tables();
+    let mut rows = BTreeMap::new();
+    for line in lines {
+        let payload: Value = serde_json::from_str(line).unwrap();
+        *rows
+            .entry(tables[payload["event_name"].as_str().unwrap()].name.clone())
+            .or_default() += 1;
+    }
+    rows
+}
+
+#[test]
+fn the_direct_copy_stores_each_row_once_in_replays_and_batches_of_new_and_stored_rows() {
+    let pg = Postgres::start();
+    let (url, mut client) = pg.create_database_with_schema("direct");
+    let lines = valid_lines(900, 31);
+    let dir = tempfile::tempdir().unwrap();
+    let first = dir.path().join("first.ndjson");
+    std::fs::write(&first, lines[..300].join("\n") + "\n").unwrap();
+    let out = load(&url, &[&first], &["--batch-rows", "100"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("300 inserted, 0 already stored"),
+        "{}",
+        stderr(&out)
+    );
+
+    // All of it, every third line twice in a row: each batch holds stored rows, new rows and
+    // rows it gives twice.
+    let mut mixed = String::new();
+    for (i, line) in lines.iter().enumerate() {
+        for _ in 0..if i % 3 == 0 { 2 } else { 1 } {
+            mixed.push_str(line);
+            mixed.push('\n');
+        }
+    }
+    let mixed_file = dir.path().join("mixed.ndjson");
+    std::fs::write(&mixed_file, mixed).unwrap();
+    // The first 400 mixed lines (4 batches) hold the 300 stored rows: the first batch is
+    // redone through the staging table, the next three go there first (a replay), and the
+    // first batch of new rows sends the rest straight again; a key twice within a batch is
+    // not a reason to redo one. The second time, only the first batch is redone.
+    for (inserted, stored, redone) in [(600, 600, 1), (0, 1200, 1)] {
+        let out = load(&url, &[&mixed_file], &["--batch-rows", "100"]);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        let summary = stderr(&out);
+        assert!(
+            summary.contains(&format!("{inserted} inserted, {stored} already stored"))
+                && summary.contains(&format!("12 batches ({redone} redone")),
+            "{summary}"
+        );
+        // Every row typed here: straight into its table.
+        assert_eq!(typed_and_functions(&summary), (1200, 0), "{summary}");
+        assert_eq!(stored_rows(&mut client), (expected_rows(&lines), 900));
+    }
+}
+
+#[test]
+fn a_row_a_concurrent_loader_stores_first_makes_the_batch_redo_through_on_conflict() {
+    let pg = Postgres::start();
+    let (url, mut client) = pg.create_database_with_schema("race");
+    let lines = valid_lines(400, 37);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("events.ndjson");
+    std::fs::write(&file, lines.join("\n") + "\n").unwrap();
+
+    // Another loader stores line 251 and has not committed yet: the batch holding it copies
+    // it too and waits for that transaction.
+    let line = &lines[250];
+    let payload: Value = serde_json::from_str(line).unwrap();
+    let table = tables()[payload["event_name"].as_str().unwrap()]
+        .name
+        .clone();
+    // Every partition first: creating one waits for the other transaction's lock on its table.
+    let tables = tables();
+    for line in &lines {
+        let payload: Value = serde_json::from_str(line).unwrap();
+        client
+            .execute(
+                "SELECT eventcat.ensure_partition($1, $2::text::timestamptz)",
+                &[
+                    &tables[payload["event_name"].as_str().unwrap()].name,
+                    &payload["timestamp"].as_str().unwrap(),
+                ],
+            )
+            .unwrap();
+    }
+    // The row as a table stores it, from another database (an insert of its own here, not
+    // the loader functions, whose `ensure_partition` the loader would wait on instead).
+    let (other_url, mut other) = pg.create_database_with_schema("other");
+    let one = dir.path().join("one.ndjson");
+    std::fs::write(&one, format!("{line}\n")).unwrap();
+    assert_eq!(load(&other_url, &[&one], &[]).status.code(), Some(0));
+    let row: String = other
+        .query_one(
+            &format!("SELECT row_to_json(t)::text FROM events.{table} AS t"),
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    let mut holder = pg.client("race");
+    let mut tx = holder.transaction().unwrap();
+    tx.execute(
+        &format!(
+            "INSERT INTO events.{table} SELECT * FROM json_populate_record(NULL::events.{table}, $1::text::json)"
+        ),
+        &[&row],
+    )
+    .unwrap();
+    let child = spawn_load(&url, &file, "100");
+    let mut waiting = false;
+    for _ in 0..600 {
+        waiting = count(
+            &mut client,
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = 'race' AND wait_event_type = 'Lock'",
+        ) > 0;
+        if waiting {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert!(waiting, "the loader waits for the other transaction's row");
+    tx.commit().unwrap();
+    let out = child.wait_with_output().unwrap();
+    let summary = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{summary}");
+    assert!(
+        summary.contains("399 inserted, 1 already stored") && summary.contains("(1 redone"),
+        "{summary}"
+    );
+    assert_eq!(stored_rows(&mut client), (expected_rows(&lines), 400));
+}
+
+#[test]
+fn two_loaders_at_once_into_a_fresh_database_store_every_row_once() {
+    let pg = Postgres::start();
+    let (url, mut client) = pg.create_database_with_schema("two");
+    let lines = valid_lines(2000, 41);
+    let dir = tempfile::tempdir().unwrap();
+    // Overlapping halves: both create the same partitions, and each meets rows the other
+    // stored.
+    let (a, b) = (dir.path().join("a.ndjson"), dir.path().join("b.ndjson"));
+    std::fs::write(&a, lines[..1500].join("\n") + "\n").unwrap();
+    std::fs::write(&b, lines[500..].join("\n") + "\n").unwrap();
+    let (first, second) = (spawn_load(&url, &a, "200"), spawn_load(&url, &b, "200"));
+    for child in [first, second] {
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    }
+    assert_eq!(stored_rows(&mut client), (expected_rows(&lines), 2000));
 }

@@ -95,6 +95,10 @@ pub(super) struct Typed {
     ensure: String,
     /// Text columns of the staging table: the widest table's.
     width: usize,
+    /// Each table's partition width (`day` or `month`).
+    widths: Vec<String>,
+    /// [`Typed::ensure_direct`]'s statement.
+    ensure_direct: String,
 }
 
 /// One event table the client types rows for.
@@ -104,11 +108,22 @@ pub(super) struct TypedTable {
     /// Per staging column (`c1`, ...), how its value is written.
     encodings: Vec<Encoding>,
     /// Key → staging column, at the top level and under `properties`.
-    envelope: HashMap<String, usize>,
-    properties: HashMap<String, usize>,
+    envelope: foldhash::HashMap<String, usize>,
+    properties: foldhash::HashMap<String, usize>,
     /// Its staged rows into the table, skipping those stored already; the row count is the
     /// rows inserted.
     insert: String,
+    /// `COPY` of typed rows straight into the table, its columns in staging order.
+    pub(super) copy: String,
+    /// The staging column of `event_id` (the timestamp is the first).
+    event_id: usize,
+}
+
+/// A typed row's primary key as the client sent it (`event_id`, `timestamp`).
+#[derive(Debug, Default, Clone, PartialEq, Eq, Hash)]
+pub(super) struct Key {
+    pub(super) event_id: String,
+    pub(super) timestamp: String,
 }
 
 /// The staging table.
@@ -173,6 +188,7 @@ pub(super) fn plan(
         .collect();
     let mut tables = Vec::new();
     let mut partitions = Vec::new();
+    let mut widths = Vec::new();
     for table in &map.tables {
         let Some(registered) = registered
             .get(&table.table)
@@ -196,6 +212,7 @@ pub(super) fn plan(
                 literal(&registered.width)
             ));
             tables.push(t);
+            widths.push(registered.width.clone());
         }
     }
     let width = tables.iter().map(|t| t.encodings.len()).max().unwrap_or(0);
@@ -212,16 +229,28 @@ pub(super) fn plan(
         create,
         // What each loader function does first, for every table at once: the partition of
         // each day or month the rows fall in (`c1` is the timestamp).
-        ensure: format!(
-            "SELECT {ensure}(days.name, days.moment) FROM \
-             (SELECT DISTINCT t.name, date_trunc(t.width, s.c1::timestamptz, 'UTC') AS moment \
-             FROM {STAGING} AS s JOIN (VALUES {list}) AS t (no, name, width) ON t.no = s.table_no) AS days;\n",
-            ensure = qualified("eventcat", "ensure_partition"),
-            list = partitions.join(", "),
-        ),
+        ensure: ensure(
+            &format!("(SELECT table_no, c1 FROM {STAGING})"),
+            &partitions,
+        ) + ";\n",
+        ensure_direct: ensure("unnest($1::integer[], $2::text[])", &partitions),
         tables,
         width,
+        widths,
     })
+}
+
+/// The statement that makes sure of the partitions of `rows` (a relation of table numbers and
+/// timestamps as text), over `partitions` (`(no, name, width)` of each typed table).
+fn ensure(rows: &str, partitions: &[String]) -> String {
+    format!(
+        "SELECT {ensure}(days.name, days.moment) FROM \
+         (SELECT DISTINCT t.name, date_trunc(t.width, k.t::timestamptz, 'UTC') AS moment \
+         FROM {rows} AS k (no, t) \
+         JOIN (VALUES {list}) AS t (no, name, width) ON t.no = k.no) AS days",
+        ensure = qualified("eventcat", "ensure_partition"),
+        list = partitions.join(", "),
+    )
 }
 
 /// Why the typed tables could not be planned.
@@ -245,6 +274,8 @@ impl Typed {
             create: String::new(),
             ensure: String::new(),
             width: 0,
+            widths: Vec::new(),
+            ensure_direct: String::new(),
         }
     }
 
@@ -269,7 +300,7 @@ impl Typed {
     pub(super) fn encode(&self, no: usize, payload: &str, out: &mut Vec<u8>) -> bool {
         let start = out.len();
         let table = &self.tables[no];
-        let ok = table.try_encode(no, payload, out);
+        let ok = table.try_encode(Some(no), payload, out, None);
         if ok {
             for _ in table.encodings.len()..self.width {
                 out.extend_from_slice(b"\t\\N");
@@ -279,6 +310,55 @@ impl Typed {
             out.truncate(start);
         }
         ok
+    }
+
+    /// Appends `payload` as one row of table `no` itself (its [`TypedTable::copy`]), and
+    /// returns its key; `None` (and `out` as it was) when the client cannot render one of its
+    /// values exactly, or its key is missing.
+    pub(super) fn encode_direct(&self, no: usize, payload: &str, out: &mut Vec<u8>) -> Option<Key> {
+        let start = out.len();
+        let mut key = Key::default();
+        if self.tables[no].try_encode(None, payload, out, Some(&mut key))
+            && !key.event_id.is_empty()
+            && !key.timestamp.is_empty()
+        {
+            out.push(b'\n');
+            Some(key)
+        } else {
+            out.truncate(start);
+            None
+        }
+    }
+
+    /// The partitions of rows, one statement: `$1` the rows' tables, `$2` their timestamps
+    /// (as `ensure` does over the staging table).
+    pub(super) fn ensure_direct(&self) -> &str {
+        &self.ensure_direct
+    }
+
+    /// What decides which partition a row of table `no` goes to, as far as the client can
+    /// tell without reading the timestamp as a time: its UTC day or month when it is written
+    /// in UTC (`...Z`, seconds below 60), else the whole timestamp. Rows of one key share a
+    /// partition, so one of them stands for all in [`Typed::ensure_direct`].
+    pub(super) fn partition_key<'k>(&self, no: usize, timestamp: &'k str) -> &'k str {
+        let b = timestamp.as_bytes();
+        let in_utc = b.len() >= 20
+            && b[4] == b'-'
+            && b[7] == b'-'
+            && b[13] == b':'
+            && b[16] == b':'
+            && b[17] < b'6'
+            && matches!(b[b.len() - 1], b'Z' | b'z');
+        let prefix = match self.widths[no].as_str() {
+            "day" => 10,
+            "month" => 7,
+            _ => b.len(),
+        };
+        if in_utc {
+            &timestamp[..prefix]
+        } else {
+            timestamp
+        }
     }
 }
 
@@ -293,13 +373,13 @@ impl TypedTable {
         };
         let timestamp = envelope_column("timestamp")?;
         // The primary key's other column: a table without it is not one the emitter made.
-        envelope_column("event_id")?;
+        let event_id_column = envelope_column("event_id")?;
         let mut order: Vec<usize> = (0..table.columns.len()).collect();
         order.remove(timestamp);
         order.insert(0, timestamp);
         let mut encodings = Vec::new();
-        let mut envelope = HashMap::new();
-        let mut properties = HashMap::new();
+        let mut envelope = foldhash::HashMap::default();
+        let mut properties = foldhash::HashMap::default();
         let mut staged = vec![0; table.columns.len()];
         for (position, &i) in order.iter().enumerate() {
             let column = &table.columns[i];
@@ -319,6 +399,7 @@ impl TypedTable {
             return None;
         }
         let names: Vec<String> = table.columns.iter().map(|c| ident(&c.column)).collect();
+        let staged_names: Vec<&str> = order.iter().map(|&i| names[i].as_str()).collect();
         let values: Vec<String> = table
             .columns
             .iter()
@@ -341,15 +422,27 @@ impl TypedTable {
                 names.join(", "),
                 values.join(", "),
             ),
+            copy: format!(
+                "COPY {} ({}) FROM STDIN",
+                qualified("events", &table.table),
+                staged_names.join(", ")
+            ),
+            event_id: staged[event_id_column],
             encodings,
             envelope,
             properties,
         })
     }
 
-    /// Writes `no` and the payload's values (no line end); `false` as soon as one cannot be
-    /// rendered exactly.
-    fn try_encode(&self, no: usize, payload: &str, out: &mut Vec<u8>) -> bool {
+    /// Writes `no` (when given) and the payload's values (no line end), and the key into
+    /// `key` (when given); `false` as soon as one cannot be rendered exactly.
+    fn try_encode(
+        &self,
+        no: Option<usize>,
+        payload: &str,
+        out: &mut Vec<u8>,
+        mut key: Option<&mut Key>,
+    ) -> bool {
         let mut values: Vec<Option<&RawValue>> = vec![None; self.encodings.len()];
         let mut known = true;
         let mut de = serde_json::Deserializer::from_str(payload);
@@ -362,10 +455,14 @@ impl TypedTable {
         if fields.deserialize(&mut de).is_err() || de.end().is_err() || !known {
             return false;
         }
-        out.extend_from_slice(no.to_string().as_bytes());
+        if let Some(no) = no {
+            out.extend_from_slice(no.to_string().as_bytes());
+        }
         let mut scratch = String::new();
-        for (encoding, value) in self.encodings.iter().zip(&values) {
-            out.push(b'\t');
+        for (position, (encoding, value)) in self.encodings.iter().zip(&values).enumerate() {
+            if no.is_some() || position > 0 {
+                out.push(b'\t');
+            }
             match value.map(|v| v.get()) {
                 None | Some("null") => out.extend_from_slice(b"\\N"),
                 Some(json) => {
@@ -374,6 +471,13 @@ impl TypedTable {
                         return false;
                     }
                     push_escaped(out, scratch.as_bytes());
+                    if let Some(key) = key.as_deref_mut() {
+                        if position == 0 {
+                            key.timestamp.clone_from(&scratch);
+                        } else if position == self.event_id {
+                            key.event_id.clone_from(&scratch);
+                        }
+                    }
                 }
             }
         }
@@ -523,15 +627,22 @@ fn unescape(json: &str) -> Option<std::borrow::Cow<'_, str>> {
 
 /// Appends `bytes` as one field of `COPY`'s text format: backslash, tab and line ends escaped.
 pub(super) fn push_escaped(out: &mut Vec<u8>, bytes: &[u8]) {
-    for &byte in bytes {
-        match byte {
-            b'\\' => out.extend_from_slice(b"\\\\"),
-            b'\t' => out.extend_from_slice(b"\\t"),
-            b'\n' => out.extend_from_slice(b"\\n"),
-            b'\r' => out.extend_from_slice(b"\\r"),
-            b => out.push(b),
-        }
+    // Most values hold nothing to escape: copied in runs between the bytes that need it.
+    let mut rest = bytes;
+    while let Some(at) = rest
+        .iter()
+        .position(|&b| matches!(b, b'\\' | b'\t' | b'\n' | b'\r'))
+    {
+        out.extend_from_slice(&rest[..at]);
+        out.extend_from_slice(match rest[at] {
+            b'\\' => b"\\\\",
+            b'\t' => b"\\t",
+            b'\n' => b"\\n",
+            _ => b"\\r",
+        });
+        rest = &rest[at + 1..];
     }
+    out.extend_from_slice(rest);
 }
 
 #[cfg(test)]
@@ -569,6 +680,8 @@ mod tests {
             ensure: String::new(),
             // One column more than the table: rows are padded.
             width: 10,
+            widths: vec!["month".into()],
+            ensure_direct: String::new(),
         }
     }
 
