@@ -14,7 +14,7 @@
 
 use serde_json::{Map, Value};
 
-use super::leaf::{Check, Limits};
+use super::leaf::{Limits, Text};
 use crate::privacy::PrivacyKind;
 
 /// The keywords a program checks, beside annotations (`x-*`, `description`, ...).
@@ -129,7 +129,7 @@ pub(super) struct Node {
     pub(super) min_length: Option<u64>,
     pub(super) max_length: Option<u64>,
     /// `pattern` and `format`, for strings.
-    pub(super) text: Option<Check>,
+    pub(super) text: Option<Text>,
     /// Key bits of this place that must be present.
     pub(super) required: u64,
     pub(super) any_of: Vec<u8>,
@@ -524,7 +524,7 @@ fn local_checks(object: &Map<String, Value>, document: bool) -> Result<Node, Str
             return Err(format!("{key} that is not a string"));
         }
     }
-    node.text = Check::of(object, &["pattern", "format"])?;
+    node.text = Text::of(object)?;
     if let Some(properties) = object.get("properties")
         && !properties.is_object()
     {

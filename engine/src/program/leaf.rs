@@ -6,8 +6,11 @@
 //! across `u64`, `i64` and `f64`; `1.0` as an integer; the date-time grammar; ECMA-262 regex
 //! translation): each check is a jsonschema validator of just those keywords, compiled from the
 //! schema's own values with the registry's options, and run on a value that costs no
-//! allocation (a `Value::Number` on the stack, a `Value::String` reused per thread). The
-//! differential tests (`engine/tests/program.rs`) and the fuzz target hold the two engines equal.
+//! allocation (a `Value::Number` on the stack, a `Value::String` reused per thread). The one
+//! exception only ever says yes: a `uuid` that jsonschema's own test (called straight) accepts,
+//! and the plain spelling of a `date-time`, a subset of what jsonschema accepts, are accepted
+//! without its dispatch ([`Text`]). The
+//! differential tests (`codegen/tests/program.rs`) and the fuzz target hold the two engines equal.
 
 use std::cell::RefCell;
 use std::cmp::Ordering;
@@ -50,6 +53,80 @@ impl Check {
             self.validator.is_valid(scratch)
         })
     }
+}
+
+/// `pattern` and `format` of one subschema, for strings: jsonschema's verdict, after a
+/// shortcut for the formats every event carries.
+#[derive(Debug)]
+pub(super) struct Text {
+    /// Says yes only where jsonschema surely says yes (`uuid` by jsonschema's own test, the
+    /// plain spelling of a `date-time`), and otherwise leaves the verdict to it: a string that fails here is not
+    /// refused, only asked again. Calling jsonschema costs more than the check itself, and
+    /// each event has an `event_id` and a `timestamp`.
+    quick: Option<fn(&str) -> bool>,
+    check: Check,
+}
+
+impl Text {
+    /// `pattern` and `format` of `object`.
+    pub(super) fn of(object: &Map<String, Value>) -> Result<Option<Text>, String> {
+        let Some(check) = Check::of(object, &["pattern", "format"])? else {
+            return Ok(None);
+        };
+        let quick = match (object.get("format"), object.contains_key("pattern")) {
+            (Some(Value::String(format)), false) => match format.as_str() {
+                "uuid" => Some(hyphenated_uuid as fn(&str) -> bool),
+                "date-time" => Some(plain_date_time as fn(&str) -> bool),
+                _ => None,
+            },
+            _ => None,
+        };
+        Ok(Some(Text { quick, check }))
+    }
+
+    pub(super) fn string(&self, text: &str) -> bool {
+        self.quick.is_some_and(|quick| quick(text)) || self.check.string(text)
+    }
+}
+
+/// jsonschema's own test of the `uuid` format (`is_valid_uuid` is this call), without the
+/// validator's dispatch around it.
+fn hyphenated_uuid(text: &str) -> bool {
+    let mut out = [0; 16];
+    uuid_simd::parse_hyphenated(text.as_bytes(), uuid_simd::Out::from_mut(&mut out)).is_ok()
+}
+
+/// A date-time in UTC as most clients write it: `YYYY-MM-DDTHH:MM:SS`, an optional fraction,
+/// `Z`; a real day of a month other than February 29th, a second other than a leap second.
+fn plain_date_time(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    if bytes.len() < 20 || bytes[bytes.len() - 1] != b'Z' {
+        return false;
+    }
+    let (head, fraction) = bytes[..bytes.len() - 1].split_at(19);
+    let shape = head.iter().enumerate().all(|(at, &b)| match at {
+        4 | 7 => b == b'-',
+        10 => b == b'T',
+        13 | 16 => b == b':',
+        _ => b.is_ascii_digit(),
+    });
+    let fraction = match fraction {
+        [] => true,
+        [b'.', digits @ ..] => !digits.is_empty() && digits.iter().all(u8::is_ascii_digit),
+        _ => false,
+    };
+    if !shape || !fraction {
+        return false;
+    }
+    let two = |at: usize| (head[at] - b'0') * 10 + (head[at + 1] - b'0');
+    let (month, day) = (two(5), two(8));
+    let days = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 => 28,
+        _ => 0,
+    };
+    (1..=days).contains(&day) && two(11) <= 23 && two(14) <= 59 && two(17) <= 59
 }
 
 fn build(schema: &Value) -> Result<Check, String> {
@@ -237,6 +314,72 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// The shortcuts say yes only where jsonschema does, and say it for the usual spellings.
+    #[test]
+    fn quick_formats_accept_only_what_jsonschema_accepts() {
+        let cases: &[(&str, &str, bool)] = &[
+            // (format, string, whether the shortcut decides it)
+            ("uuid", "67e55044-10b1-426f-9247-bb680e5fe0c8", true),
+            ("uuid", "00000000-0000-0000-0000-000000000000", true),
+            ("uuid", "67E55044-10B1-426F-9247-BB680E5FE0C8", true),
+            ("uuid", "67e55044-10b1-426f-9247-bb680e5fe0c", false),
+            ("uuid", "67e55044-10b1-426f-9247-bb680e5fe0c88", false),
+            ("uuid", "67e55044x10b1-426f-9247-bb680e5fe0c8", false),
+            ("uuid", "67e5504410b1426f9247bb680e5fe0c8", false),
+            ("uuid", "{67e55044-10b1-426f-9247-bb680e5fe0c8}", false),
+            ("uuid", "67e55044-10b1-426f-9247-bb680e5fe0g8", false),
+            ("uuid", "", false),
+            ("date-time", "2026-12-01T20:25:51Z", true),
+            ("date-time", "2026-12-01T20:25:51.123Z", true),
+            ("date-time", "2026-12-01T20:25:51.123456789123Z", true),
+            ("date-time", "0000-01-01T00:00:00Z", true),
+            ("date-time", "9999-12-31T23:59:59Z", true),
+            ("date-time", "2026-04-30T00:00:00Z", true),
+            ("date-time", "2026-02-28T00:00:00Z", true),
+            ("date-time", "2024-02-29T00:00:00Z", false),
+            ("date-time", "2026-02-29T00:00:00Z", false),
+            ("date-time", "2026-04-31T00:00:00Z", false),
+            ("date-time", "2026-13-01T00:00:00Z", false),
+            ("date-time", "2026-00-01T00:00:00Z", false),
+            ("date-time", "2026-01-00T00:00:00Z", false),
+            ("date-time", "2026-01-32T00:00:00Z", false),
+            ("date-time", "2026-12-31T23:59:60Z", false),
+            ("date-time", "2026-12-01T24:00:00Z", false),
+            ("date-time", "2026-12-01T23:60:00Z", false),
+            ("date-time", "2026-12-01t20:25:51z", false),
+            ("date-time", "2026-12-01T20:25:51+01:00", false),
+            ("date-time", "2026-12-01T20:25:51.Z", false),
+            ("date-time", "2026-12-01T20:25:51,5Z", false),
+            ("date-time", "2026-12-01 20:25:51Z", false),
+            ("date-time", "2026-12-01T20:25Z", false),
+            ("date-time", "+2026-12-01T20:25:51Z", false),
+            ("date-time", "2026-12-01T20:25:51Z ", false),
+            ("date-time", "2026-1a-01T20:25:51Z", false),
+        ];
+        for &(format, text, decided) in cases {
+            let schema = json!({ "format": format });
+            let Value::Object(object) = &schema else {
+                unreachable!()
+            };
+            let check = super::Text::of(object).expect("text").expect("some");
+            let quick = check.quick.expect("a shortcut")(text);
+            assert_eq!(quick, decided, "{format} {text:?}");
+            let jsonschema = check.check.string(text);
+            if quick {
+                assert!(jsonschema, "{format} {text:?}: jsonschema refuses it");
+            }
+            assert_eq!(check.string(text), jsonschema, "{format} {text:?}");
+        }
+        // A pattern beside the format: jsonschema alone.
+        let schema = json!({ "format": "uuid", "pattern": "^0" });
+        let Value::Object(object) = &schema else {
+            unreachable!()
+        };
+        let check = super::Text::of(object).expect("text").expect("some");
+        assert!(check.quick.is_none());
+        assert!(!check.string("67e55044-10b1-426f-9247-bb680e5fe0c8"));
     }
 
     #[test]
