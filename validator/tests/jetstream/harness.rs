@@ -136,20 +136,24 @@ impl Drop for NatsServer {
     }
 }
 
+/// `eventcat-validate publish` into `events.raw` on `server` (stream EVENTS, made if
+/// missing), before its credentials and files.
+pub fn publish_command(server: &NatsServer) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_eventcat-validate"));
+    command.args([
+        "publish",
+        "--nats",
+        &server.url(),
+        "--create-stream",
+        "EVENTS",
+    ]);
+    command
+}
+
 /// `eventcat-validate publish` of a file into `events.raw` (stream EVENTS, made if missing);
 /// its summary.
 pub fn publish(server: &NatsServer, file: &std::path::Path) -> serde_json::Value {
-    let output = Command::new(env!("CARGO_BIN_EXE_eventcat-validate"))
-        .args([
-            "publish",
-            "--nats",
-            &server.url(),
-            "--create-stream",
-            "EVENTS",
-        ])
-        .arg(file)
-        .output()
-        .unwrap();
+    let output = publish_command(server).arg(file).output().unwrap();
     assert!(
         output.status.success(),
         "publish: {}",

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use async_nats::jetstream::{self, consumer::pull, stream};
 use eventcat::sample::Sampler;
-use harness::{NatsServer, publish};
+use harness::{NatsServer, publish, publish_command};
 use serde_json::Value;
 
 const BIN: &str = env!("CARGO_BIN_EXE_eventcat-validate");
@@ -625,14 +625,7 @@ fn a_password_protected_server_needs_the_password_and_never_shows_it() {
     }
 
     // The password from a file, then from an environment variable.
-    let output = Command::new(BIN)
-        .args([
-            "publish",
-            "--nats",
-            &server.url(),
-            "--create-stream",
-            "EVENTS",
-        ])
+    let output = publish_command(&server)
         .args([
             "--user",
             "validator",
