@@ -961,7 +961,7 @@ fn copy_row(out: &mut Vec<u8>, fields: &[Option<&str>]) {
 /// How one transaction stores the typed rows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Mode {
-    /// Straight into the event tables ([`PostgresSink::copy_direct`]).
+    /// Straight into the event tables ([`copy_direct`]).
     Direct,
     /// Through the staging table and `ON CONFLICT DO NOTHING`.
     Staged,
